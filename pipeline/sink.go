@@ -1,0 +1,46 @@
+package pipeline
+
+import (
+	"context"
+)
+
+// Sink writes all records of b or returns an error. Writes must be
+// idempotent per record key, because a resumed run may resend the batch
+// that was in flight when the previous run stopped. A sink may refuse
+// single records (a conflict in a store) by moving them to b.Rejects with a
+// code; the rest of the batch is still written.
+type Sink interface {
+	Write(ctx context.Context, b *Batch) error
+	// Close flushes and commits what was written. After an error or a
+	// cancelled context, Close must leave no half-written output visible.
+	Close(ctx context.Context) error
+}
+
+// Checkpointer is implemented by sinks that commit b.Checkpoint atomically
+// with the batch's data, so a resumed run neither loses nor repeats a batch.
+type Checkpointer interface {
+	// LastCheckpoint returns the last checkpoint committed for job, or
+	// nil when there is none, and prepares the sink to continue after it.
+	LastCheckpoint(ctx context.Context, job string) (*Checkpoint, error)
+}
+
+// Encoder turns batches into bytes on the workers, concurrently; a byte
+// sink then writes the results in order. Records of one batch are encoded
+// each preceded by Separator (for a JSON array ",\n"); the sink drops the
+// separator before the first record of the whole output.
+type Encoder interface {
+	// Header is written once before the first record.
+	Header() []byte
+	// Separator is written between two records.
+	Separator() []byte
+	// Footer is written once after the last record.
+	Footer() []byte
+	// Encode appends b's records, each preceded by Separator, to dst.
+	Encode(dst []byte, b *Batch) ([]byte, error)
+}
+
+// Encoding is implemented by sinks that write bytes through an Encoder; the
+// runner then encodes on the workers and the sink only writes b.Out.
+type Encoding interface {
+	Encoder() Encoder
+}
