@@ -1,0 +1,314 @@
+package ndjson
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"unicode/utf8"
+
+	"github.com/ferry-dev/ferry/pipeline"
+	"github.com/ferry-dev/ferry/profile"
+)
+
+// Options configure the decoder and the encoder. The zero value works.
+type Options struct {
+	// MaxRecordBytes is the longest line the decoder buffers; a longer
+	// one stops the stream with ErrRecordTooLarge after the records before
+	// it. Default DefaultMaxRecordBytes.
+	MaxRecordBytes int
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxRecordBytes <= 0 {
+		o.MaxRecordBytes = DefaultMaxRecordBytes
+	}
+	return o
+}
+
+// Errors of the decoder. Per-record problems are rejects, not errors.
+var (
+	// ErrRecordTooLarge: a line is longer than Options.MaxRecordBytes.
+	ErrRecordTooLarge = errors.New("record too large")
+	// ErrCheckpoint: a checkpoint does not fall on a record boundary of
+	// the input or disagrees with it, so the run cannot resume from it.
+	ErrCheckpoint = errors.New("checkpoint does not match input")
+)
+
+var (
+	_ pipeline.Decoder      = (*Decoder)(nil)
+	_ pipeline.ChunkDecoder = chunkDecoder{}
+	_ pipeline.Encoder      = Encoder{}
+)
+
+// Decoder cuts an NDJSON stream into chunks of whole lines. It is used by
+// one reader goroutine; the chunks it returns are decoded concurrently.
+type Decoder struct {
+	in      input
+	source  string
+	opts    Options
+	index   int64 // index of the next record
+	scanned int   // bytes after the chunk's complete lines known to hold no newline
+	started bool
+}
+
+// NewDecoder returns a decoder of the NDJSON stream r, already
+// decompressed. source names the input in record origins.
+func NewDecoder(r io.Reader, source string, opts Options) pipeline.Decoder {
+	return &Decoder{in: newInput(r), source: source, opts: opts.withDefaults()}
+}
+
+// begin drops a byte order mark at the start of the stream.
+func (d *Decoder) begin() {
+	if d.started {
+		return
+	}
+	d.started = true
+	for len(d.in.pending()) < 3 && d.in.fill() {
+	}
+	if bytes.HasPrefix(d.in.pending(), bom) {
+		d.in.drop(len(bom))
+	}
+}
+
+var bom = []byte("\xef\xbb\xbf")
+
+// Next returns a chunk of the next n records (non-blank lines) and the
+// blank lines among them, or io.EOF after the last one.
+func (d *Decoder) Next(ctx context.Context, n int) (*pipeline.Chunk, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	d.begin()
+	n = max(n, 1)
+	pos, count := 0, 0 // end of the complete lines taken, records among them
+	for count < n {
+		data := d.in.pending()
+		i := bytes.IndexByte(data[pos+d.scanned:], '\n')
+		if i < 0 {
+			d.scanned = len(data) - pos
+			if d.scanned > d.opts.MaxRecordBytes {
+				d.in.err = d.tooLarge(pos)
+				break
+			}
+			if d.in.fill() {
+				continue
+			}
+			if d.in.err == nil && pos < len(data) { // last line, without a newline
+				if !blank(data[pos:]) {
+					count++
+				}
+				pos = len(data)
+				d.scanned = 0
+			}
+			break
+		}
+		end := pos + d.scanned + i
+		if end-pos > d.opts.MaxRecordBytes {
+			d.in.err = d.tooLarge(pos)
+			break
+		}
+		if !blank(data[pos:end]) {
+			count++
+		}
+		pos, d.scanned = end+1, 0
+	}
+	if count == 0 {
+		if d.in.err != nil {
+			return nil, d.in.err
+		}
+		d.in.drop(pos)
+		return nil, io.EOF
+	}
+	c := &pipeline.Chunk{Source: d.source, Line: d.in.line, Index: d.index, Offset: d.in.off, Decoder: chunkDecoder{}}
+	c.Data = d.in.take(pos)
+	d.index += int64(count)
+	return c, nil
+}
+
+// tooLarge is the error for the line at pending byte pos.
+func (d *Decoder) tooLarge(pos int) error {
+	return fmt.Errorf("%w: line %d (byte %d) is longer than %d bytes", ErrRecordTooLarge,
+		d.in.line+int64(bytes.Count(d.in.pending()[:pos], nl)), d.in.off+int64(pos), d.opts.MaxRecordBytes)
+}
+
+// Skip advances past the records before cp: to byte cp.Offset when it is
+// set (seeking when the input can), else past cp.Index records. Reading
+// forward, it checks that the offset falls on a line boundary and that
+// cp.Index records precede it.
+func (d *Decoder) Skip(ctx context.Context, cp pipeline.Checkpoint) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	d.begin()
+	if cp.Offset <= 0 && cp.Index <= 0 {
+		return nil
+	}
+	if cp.Offset > 0 && cp.Offset < d.in.off {
+		return fmt.Errorf("%w: byte %d is before the first record", ErrCheckpoint, cp.Offset)
+	}
+	if cp.Offset > 0 && d.in.seek(cp.Offset, '\n') {
+		d.in.line, d.index = cp.Line+1, cp.Index
+		return nil
+	}
+	if d.in.err != nil {
+		return d.in.err
+	}
+	for (cp.Offset > 0 && d.in.off < cp.Offset) || (cp.Offset <= 0 && d.index < cp.Index) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		data := d.in.pending()
+		end, next := 0, 0 // end of the line, start of the next one
+		if i := bytes.IndexByte(data[d.scanned:], '\n'); i >= 0 {
+			end = d.scanned + i
+			next = end + 1
+		} else {
+			d.scanned = len(data)
+			if d.in.fill() {
+				continue
+			}
+			if d.in.err != nil {
+				return d.in.err
+			}
+			if len(data) == 0 || (cp.Offset > 0 && d.in.off+int64(len(data)) != cp.Offset) {
+				return fmt.Errorf("%w: input ends at byte %d, record %d", ErrCheckpoint,
+					d.in.off+int64(len(data)), d.index)
+			}
+			end, next = len(data), len(data) // the last line, without a newline
+		}
+		if cp.Offset > 0 && d.in.off+int64(next) > cp.Offset {
+			return fmt.Errorf("%w: byte %d is inside line %d", ErrCheckpoint, cp.Offset, d.in.line)
+		}
+		if !blank(data[:end]) {
+			d.index++
+		}
+		d.in.drop(next)
+		d.scanned = 0
+	}
+	if cp.Offset > 0 && cp.Index > 0 && d.index != cp.Index {
+		return fmt.Errorf("%w: %d records precede byte %d, the checkpoint says %d", ErrCheckpoint,
+			d.index, cp.Offset, cp.Index)
+	}
+	return nil
+}
+
+// blank reports whether a line holds only spaces, tabs and carriage returns.
+func blank(line []byte) bool {
+	for _, c := range line {
+		if c != ' ' && c != '\t' && c != '\r' {
+			return false
+		}
+	}
+	return true
+}
+
+// trim cuts spaces, tabs and carriage returns at both ends.
+func trim(line []byte) []byte {
+	i, j := 0, len(line)
+	for i < j && isSpace(line[i]) {
+		i++
+	}
+	for j > i && isSpace(line[j-1]) {
+		j--
+	}
+	return line[i:j]
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' }
+
+// chunkDecoder parses the lines of a chunk. It holds no state, so it is
+// safe for concurrent use.
+type chunkDecoder struct{}
+
+// DecodeChunk parses every non-blank line of c into b.Records; a line that
+// is not valid UTF-8 or not a JSON object becomes a reject with CodeParse.
+func (chunkDecoder) DecodeChunk(c *pipeline.Chunk, b *pipeline.Batch) {
+	data := c.Data
+	line, index := c.Line, c.Index
+	if len(b.Records) == 0 {
+		b.Records = make([]pipeline.Record, 0, bytes.Count(data, nl)+1)
+	}
+	for len(data) > 0 {
+		var l []byte
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			l, data = data[:i], data[i+1:]
+		} else {
+			l, data = data, nil
+		}
+		l = trim(l)
+		if len(l) == 0 {
+			line++
+			continue
+		}
+		pos := pipeline.Position{Source: c.Source, Line: line, Index: index}
+		line++
+		index++
+		if msg := check(l); msg != "" {
+			b.Rejects = append(b.Rejects, parseReject(pos, msg))
+			continue
+		}
+		b.Records = append(b.Records, pipeline.Record{Origin: pos})
+		r := &b.Records[len(b.Records)-1]
+		is, err := profile.DecodeJSON(l, &r.User)
+		if err != nil {
+			b.Records[len(b.Records)-1] = pipeline.Record{}
+			b.Records = b.Records[:len(b.Records)-1]
+			b.Rejects = append(b.Rejects, parseReject(pos, syntaxMessage(err)))
+			continue
+		}
+		r.Issues = is
+	}
+	b.Read += int(index - c.Index)
+}
+
+// check returns why a line cannot be a user object, or "".
+func check(l []byte) string {
+	if l[0] != '{' {
+		return "line is not a JSON object"
+	}
+	if !utf8.Valid(l) {
+		return "invalid UTF-8"
+	}
+	return ""
+}
+
+// syntaxMessage describes why DecodeJSON refused a line: the position and
+// rule of a *profile.SyntaxError (which never quotes the text), else a
+// fixed message.
+func syntaxMessage(err error) string {
+	if se, ok := errors.AsType[*profile.SyntaxError](err); ok {
+		return "malformed JSON object: " + se.Error()
+	}
+	return "malformed JSON object"
+}
+
+func parseReject(pos pipeline.Position, msg string) pipeline.Reject {
+	return pipeline.Reject{Origin: pos, Issues: profile.Issues{{Code: profile.CodeParse, Message: msg}}}
+}
+
+// Encoder writes one compact JSON object per line, each ended by '\n'. It
+// holds no state, so it is safe for concurrent use.
+type Encoder struct{}
+
+// NewEncoder returns an NDJSON encoder.
+func NewEncoder(opts Options) pipeline.Encoder { return Encoder{} }
+
+// Header returns nil: NDJSON has no header.
+func (Encoder) Header() []byte { return nil }
+
+// Separator returns nil: every line carries its own '\n'.
+func (Encoder) Separator() []byte { return nil }
+
+// Footer returns nil.
+func (Encoder) Footer() []byte { return nil }
+
+// Encode appends one line per record of b.
+func (Encoder) Encode(dst []byte, b *pipeline.Batch) ([]byte, error) {
+	for i := range b.Records {
+		dst = profile.AppendJSON(dst, &b.Records[i].User)
+		dst = append(dst, '\n')
+	}
+	return dst, nil
+}

@@ -1,0 +1,160 @@
+package ndjson_test
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ferry-dev/ferry/fixtures/formattest"
+	"github.com/ferry-dev/ferry/formats/ndjson"
+	"github.com/ferry-dev/ferry/pipeline"
+	"github.com/ferry-dev/ferry/profile"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func format(opts ndjson.Options) formattest.Format {
+	return formattest.Format{
+		NewDecoder: func(r io.Reader, source string) pipeline.Decoder { return ndjson.NewDecoder(r, source, opts) },
+		NewEncoder: func() pipeline.Encoder { return ndjson.NewEncoder(opts) },
+	}
+}
+
+func TestConformance(t *testing.T) { formattest.Run(t, format(ndjson.Options{})) }
+
+func TestEncoder_MatchesGolden(t *testing.T) {
+	got := formattest.Encode(t, ndjson.NewEncoder(ndjson.Options{}), formattest.Users())
+	path := filepath.Join("testdata", "users.golden.ndjson")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(string(want), string(got)); d != "" {
+		t.Errorf("encoding differs from %s (-want +got):\n%s", path, d)
+	}
+	res := formattest.DecodeAll(t.Context(), t, ndjson.NewDecoder(bytes.NewReader(want), "golden", ndjson.Options{}), 2)
+	if res.Err != nil || len(res.Rejects) > 0 {
+		t.Fatalf("decode golden: %v, %d rejects", res.Err, len(res.Rejects))
+	}
+	users := make([]profile.User, len(res.Records))
+	for i, r := range res.Records {
+		users[i] = r.User
+	}
+	if d := cmp.Diff(formattest.Users(), users); d != "" {
+		t.Errorf("golden decodes to other users (-want +got):\n%s", d)
+	}
+}
+
+// outcome is formattest.Outcome, local so that tables may leave out
+// field names.
+type outcome struct {
+	Line int64
+	What string
+}
+
+func outcomes(res formattest.Result) []outcome {
+	var out []outcome
+	for _, o := range formattest.Outcomes(res) {
+		out = append(out, outcome(o))
+	}
+	return out
+}
+
+func decode(t *testing.T, in string, n int) ([]outcome, []pipeline.Record, error) {
+	t.Helper()
+	res := formattest.DecodeAll(t.Context(), t, ndjson.NewDecoder(strings.NewReader(in), "t", ndjson.Options{MaxRecordBytes: 64}), n)
+	return outcomes(res), res.Records, res.Err
+}
+
+func TestDecoder_InputShapes(t *testing.T) {
+	const parse = string(profile.CodeParse)
+	tests := []struct {
+		name    string
+		in      string
+		want    []outcome
+		wantErr error
+	}{
+		{"empty", "", nil, nil},
+		{"blank lines only", "\n \n\t\r\n", nil, nil},
+		{"blank lines count as lines", "\n\n{\"email\":\"a@b.c\"}\n\n{}\n", []outcome{{3, "ok"}, {5, "ok"}}, nil},
+		{"crlf", "{}\r\n{}\r\n", []outcome{{1, "ok"}, {2, "ok"}}, nil},
+		{"bom", "\xef\xbb\xbf{}\n{}", []outcome{{1, "ok"}, {2, "ok"}}, nil},
+		{"no trailing newline", "{}\n{}", []outcome{{1, "ok"}, {2, "ok"}}, nil},
+		{"surrounding spaces", "  {}  \n", []outcome{{1, "ok"}}, nil},
+		{"array line", "[{}]\n{}\n", []outcome{{1, parse}, {2, "ok"}}, nil},
+		{"scalar line", "42\n\"x\"\nnull\n", []outcome{{1, parse}, {2, parse}, {3, parse}}, nil},
+		{"malformed object", "{\"email\":}\n{}\n", []outcome{{1, parse}, {2, "ok"}}, nil},
+		{"two objects on a line", "{} {}\n", []outcome{{1, parse}}, nil},
+		{"truncated last line", "{}\n{\"email\":\"a", []outcome{{1, "ok"}, {2, parse}}, nil},
+		{"invalid utf-8", "{\"name\":\"\xff\xfe\"}\n{}\n", []outcome{{1, parse}, {2, "ok"}}, nil},
+		{"bom inside", "{}\n\xef\xbb\xbf{}\n", []outcome{{1, "ok"}, {2, parse}}, nil},
+		{"line too long", "{}\n{\"name\":\"" + strings.Repeat("x", 100) + "\"}\n{}\n", []outcome{{1, "ok"}}, ndjson.ErrRecordTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, n := range []int{1, 2, 100} {
+				got, _, err := decode(t, tt.in, n)
+				if !errors.Is(err, tt.wantErr) {
+					t.Errorf("n=%d: error %v, want %v", n, err, tt.wantErr)
+				}
+				if d := cmp.Diff(tt.want, got); d != "" {
+					t.Errorf("n=%d: outcomes differ (-want +got):\n%s", n, d)
+				}
+			}
+		})
+	}
+}
+
+func TestDecoder_KeepsTypeIssuesOnTheRecord(t *testing.T) {
+	_, recs, err := decode(t, `{"email":"a@b.c","email_verified":"maybe"}`+"\n", 10)
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("got %d records, error %v; want 1 record", len(recs), err)
+	}
+	if len(recs[0].Issues) != 1 || recs[0].Issues[0].Path != "email_verified" {
+		t.Errorf("issues %v, want one at email_verified", recs[0].Issues)
+	}
+	if recs[0].User.Email != "a@b.c" {
+		t.Errorf("email %q, want the rest of the record decoded", recs[0].User.Email)
+	}
+}
+
+func TestDecoder_RejectMessagesHoldNoValue(t *testing.T) {
+	const secret = "hunter2-secret-value"
+	res := formattest.DecodeAll(t.Context(), t, ndjson.NewDecoder(strings.NewReader(
+		`{"password":"`+secret+`",}`+"\n"+`"`+secret+`"`+"\n"), "t", ndjson.Options{}), 10)
+	if len(res.Rejects) != 2 {
+		t.Fatalf("%d rejects, want 2", len(res.Rejects))
+	}
+	for _, rj := range res.Rejects {
+		if strings.Contains(rj.Issues.Error(), secret) {
+			t.Errorf("reject message %q quotes the input", rj.Issues.Error())
+		}
+	}
+}
+
+func TestDecoder_SkipRefusesOffsetInsideALine(t *testing.T) {
+	in := "{}\n{\"email\":\"a@b.c\"}\n{}\n"
+	for _, r := range []io.Reader{strings.NewReader(in), io.MultiReader(strings.NewReader(in))} {
+		err := ndjson.NewDecoder(r, "t", ndjson.Options{}).Skip(t.Context(), pipeline.Checkpoint{Offset: 6, Index: 1})
+		if !errors.Is(err, ndjson.ErrCheckpoint) {
+			t.Errorf("%T: skip: %v, want ErrCheckpoint", r, err)
+		}
+	}
+	// Read forward (the input cannot seek), the index is checked too.
+	err := ndjson.NewDecoder(io.MultiReader(strings.NewReader(in)), "t", ndjson.Options{}).Skip(t.Context(), pipeline.Checkpoint{Offset: 3, Index: 2})
+	if !errors.Is(err, ndjson.ErrCheckpoint) {
+		t.Errorf("index disagreeing with offset: %v, want ErrCheckpoint", err)
+	}
+}
