@@ -1,0 +1,5 @@
+//go:build !race
+
+package passwords
+
+const raceEnabled = false
