@@ -1,0 +1,337 @@
+package file
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/ferry-dev/ferry/pipeline"
+)
+
+// Options configure a file sink. The zero value works.
+type Options struct {
+	// Compression is "gz", "zst" or "" (none); by default it follows the
+	// path's extension.
+	Compression string
+	// CheckpointEvery is how often the sink makes what it wrote resumable;
+	// default 1s. Each checkpoint ends a compression frame, so very short
+	// intervals cost some compression ratio.
+	CheckpointEvery time.Duration
+	// Stdout is written for the path "-"; default os.Stdout.
+	Stdout io.Writer
+	// Perm is the mode of the created file; default 0600 (profiles are
+	// personal data).
+	Perm os.FileMode
+}
+
+// Sink writes encoded batches to one file. It writes to PATH.partial and
+// renames it to PATH only when Close succeeds, so a reader never sees half
+// an output. Every CheckpointEvery it flushes and records, in
+// PATH.partial.checkpoint, the output length together with the pipeline
+// checkpoint; a resumed run truncates the partial file to that length and
+// appends. Standard output ("-") is written directly and cannot resume.
+type Sink struct {
+	path, partial, sidecar string
+	enc                    pipeline.Encoder
+	opts                   Options
+
+	f        *os.File
+	counter  *countWriter
+	bw       *bufio.Writer
+	z        io.WriteCloser // compressor, nil when none
+	resetZ   func() error   // start a new compression frame after a checkpoint
+	wrote    bool           // a record has been written (the next one needs a separator)
+	lastCP   time.Time
+	pending  *pipeline.Checkpoint
+	resuming bool
+	closed   bool
+}
+
+var (
+	_ pipeline.Sink         = (*Sink)(nil)
+	_ pipeline.Encoding     = (*Sink)(nil)
+	_ pipeline.Checkpointer = (*Sink)(nil)
+)
+
+// ErrExists is returned when the output exists and overwriting was not asked for.
+var ErrExists = errors.New("output exists")
+
+// Open prepares the sink; the file is created on the first write or by
+// LastCheckpoint when resuming.
+func Open(path string, enc pipeline.Encoder, opts Options) (*Sink, error) {
+	if opts.CheckpointEvery <= 0 {
+		opts.CheckpointEvery = time.Second
+	}
+	if opts.Stdout == nil {
+		opts.Stdout = os.Stdout
+	}
+	if opts.Perm == 0 {
+		opts.Perm = 0o600
+	}
+	if opts.Compression == "" {
+		opts.Compression, _ = pipeline.Compression(path)
+	}
+	s := &Sink{path: path, enc: enc, opts: opts}
+	if path != "-" {
+		dir := filepath.Dir(path)
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("output directory %q does not exist", dir)
+		}
+		s.partial = path + ".partial"
+		s.sidecar = s.partial + ".checkpoint"
+	}
+	return s, nil
+}
+
+// Encoder is the encoder the pipeline's workers run for this sink.
+func (s *Sink) Encoder() pipeline.Encoder { return s.enc }
+
+type sidecar struct {
+	Length     int64               `json:"length"`
+	Wrote      bool                `json:"wrote"`
+	Checkpoint pipeline.Checkpoint `json:"checkpoint"`
+}
+
+// LastCheckpoint reads the sidecar of an interrupted run, truncates the
+// partial output to what that checkpoint covered, and reopens it for
+// appending.
+func (s *Sink) LastCheckpoint(ctx context.Context, job string) (*pipeline.Checkpoint, error) {
+	if s.partial == "" {
+		return nil, fmt.Errorf("%w: standard output", pipeline.ErrCannotResume)
+	}
+	data, err := os.ReadFile(s.sidecar)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read checkpoint: %w", err)
+	}
+	var sc sidecar
+	if err := json.Unmarshal(data, &sc); err != nil {
+		return nil, fmt.Errorf("checkpoint %s is damaged: %w", s.sidecar, err)
+	}
+	if sc.Checkpoint.Job != job {
+		return nil, fmt.Errorf("checkpoint %s belongs to job %q, not %q", s.sidecar, sc.Checkpoint.Job, job)
+	}
+	f, err := os.OpenFile(s.partial, os.O_RDWR, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open partial output: %w", err)
+	}
+	if err := f.Truncate(sc.Length); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("truncate partial output: %w", err)
+	}
+	if _, err := f.Seek(sc.Length, io.SeekStart); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("seek partial output: %w", err)
+	}
+	s.resuming = true
+	s.wrote = sc.Wrote
+	if err := s.setup(f, sc.Length); err != nil {
+		return nil, err
+	}
+	return &sc.Checkpoint, nil
+}
+
+func (s *Sink) setup(f *os.File, length int64) error {
+	var w io.Writer
+	if f != nil {
+		s.f = f
+		s.counter = &countWriter{w: f, n: length}
+		w = s.counter
+	} else {
+		w = s.opts.Stdout
+	}
+	s.bw = bufio.NewWriterSize(w, 1<<20)
+	switch s.opts.Compression {
+	case "":
+	case "gz":
+		zw, _ := gzip.NewWriterLevel(s.bw, gzip.DefaultCompression)
+		s.z = zw
+		s.resetZ = func() error { zw.Reset(s.bw); return nil }
+	case "zst":
+		zw, err := zstd.NewWriter(s.bw, zstd.WithEncoderConcurrency(1))
+		if err != nil {
+			return fmt.Errorf("zstd: %w", err)
+		}
+		s.z = zw
+		s.resetZ = func() error { zw.Reset(s.bw); return nil }
+	default:
+		return fmt.Errorf("unknown compression %q", s.opts.Compression)
+	}
+	s.lastCP = time.Now()
+	return nil
+}
+
+func (s *Sink) out() io.Writer {
+	if s.z != nil {
+		return s.z
+	}
+	return s.bw
+}
+
+func (s *Sink) start() error {
+	if s.bw != nil {
+		return nil
+	}
+	var f *os.File
+	if s.partial != "" {
+		var err error
+		f, err = os.OpenFile(s.partial, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, s.opts.Perm)
+		if err != nil {
+			return fmt.Errorf("create output: %w", err)
+		}
+		os.Remove(s.sidecar)
+	}
+	if err := s.setup(f, 0); err != nil {
+		return err
+	}
+	if h := s.enc.Header(); len(h) > 0 {
+		if _, err := s.out().Write(h); err != nil {
+			return fmt.Errorf("write output: %w", err)
+		}
+	}
+	return nil
+}
+
+// Write appends the batch's encoded records.
+func (s *Sink) Write(ctx context.Context, b *pipeline.Batch) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := s.start(); err != nil {
+		return err
+	}
+	out := b.Out
+	if len(b.Records) > 0 {
+		if !s.wrote {
+			out = out[len(s.enc.Separator()):]
+			s.wrote = true
+		}
+		if _, err := s.out().Write(out); err != nil {
+			return fmt.Errorf("write output: %w", err)
+		}
+	}
+	cp, err := b.PrepareCommit()
+	if err != nil {
+		return err
+	}
+	s.pending = &cp
+	if s.partial != "" && time.Since(s.lastCP) >= s.opts.CheckpointEvery {
+		return s.checkpoint()
+	}
+	return nil
+}
+
+// checkpoint ends the compression frame, flushes, and records the output
+// length with the pipeline checkpoint. The sidecar is replaced atomically.
+func (s *Sink) checkpoint() error {
+	if s.pending == nil {
+		return nil
+	}
+	if s.z != nil {
+		if err := s.z.Close(); err != nil {
+			return fmt.Errorf("compress output: %w", err)
+		}
+		if err := s.resetZ(); err != nil {
+			return err
+		}
+	}
+	if err := s.bw.Flush(); err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	data, err := json.Marshal(sidecar{Length: s.counter.n, Wrote: s.wrote, Checkpoint: *s.pending})
+	if err != nil {
+		return err
+	}
+	tmp := s.sidecar + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return fmt.Errorf("write checkpoint: %w", err)
+	}
+	if err := os.Rename(tmp, s.sidecar); err != nil {
+		return fmt.Errorf("write checkpoint: %w", err)
+	}
+	s.lastCP = time.Now()
+	return nil
+}
+
+// Close finishes the output. With a live ctx it writes the footer, syncs
+// and renames PATH.partial to PATH. With a cancelled ctx it only records a
+// last checkpoint, leaving the partial output for --resume.
+func (s *Sink) Close(ctx context.Context) error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	if ctx.Err() != nil {
+		if s.bw == nil {
+			return nil
+		}
+		err := s.checkpoint()
+		if s.f != nil {
+			if cerr := s.f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		return err
+	}
+	if err := s.start(); err != nil { // an empty input still yields a valid, empty output
+		return err
+	}
+	if f := s.enc.Footer(); len(f) > 0 {
+		if _, err := s.out().Write(f); err != nil {
+			return fmt.Errorf("write output: %w", err)
+		}
+	}
+	if s.z != nil {
+		if err := s.z.Close(); err != nil {
+			return fmt.Errorf("compress output: %w", err)
+		}
+	}
+	if err := s.bw.Flush(); err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	if s.f == nil {
+		return nil
+	}
+	if err := s.f.Sync(); err != nil {
+		s.f.Close()
+		return fmt.Errorf("sync output: %w", err)
+	}
+	if err := s.f.Close(); err != nil {
+		return fmt.Errorf("close output: %w", err)
+	}
+	if err := os.Rename(s.partial, s.path); err != nil {
+		return fmt.Errorf("commit output: %w", err)
+	}
+	os.Remove(s.sidecar)
+	return nil
+}
+
+// Abort closes the sink after a failed run, keeping the partial output and
+// its last checkpoint for --resume.
+func (s *Sink) Abort() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return s.Close(ctx)
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
