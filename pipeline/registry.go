@@ -20,6 +20,18 @@ type Format struct {
 	NewDecoder func(r io.Reader, source string) (Decoder, error)
 	// NewEncoder returns an encoder for one output.
 	NewEncoder func() (Encoder, error)
+
+	// NewReaderAt, when set, reads the format from random-access input
+	// (Parquet, Arrow IPC files): the decoder reads by ranges instead of
+	// streaming, so sources hand it a plain file rather than NewDecoder a
+	// stream. Its chunks carry no Data: their decoders read rows by
+	// position, Line is the 1-based row of the first record and Offset is
+	// 0, so a checkpoint of such an input is resumed by record index.
+	NewReaderAt func(r io.ReaderAt, size int64, source string) (Decoder, error)
+	// NewWriter, when set, makes the format columnar: a sink writes the
+	// encoded batches through the BatchWriter it returns for w and enc (an
+	// encoder NewEncoder returned) instead of concatenating them.
+	NewWriter func(w io.Writer, enc Encoder) (BatchWriter, error)
 }
 
 // Registry names the formats ferry knows. It is built explicitly by the

@@ -24,8 +24,14 @@ type Job struct {
 	// Name identifies the job's checkpoints in the sink.
 	Name   string
 	Source Source
+	// Stages run on the workers, concurrently, in order within a batch.
 	Stages []Stage
-	Sink   Sink
+	// Ordered stages run on the writer, one batch at a time in source
+	// order, after Stages: for what must see records in input order, such
+	// as finding duplicates. They must be cheap; a batch they change is
+	// re-encoded on the writer.
+	Ordered []Stage
+	Sink    Sink
 }
 
 // Options tune a run. The zero value works.
@@ -123,7 +129,8 @@ func Run(ctx context.Context, j Job, opts Options) (Summary, error) {
 		enc = e.Encoder()
 	}
 
-	w := writer{sink: j.Sink, opts: opts, counts: base, next: seq, pending: map[uint64]*Batch{}, job: j.Name}
+	w := writer{sink: j.Sink, opts: opts, counts: base, next: seq, pending: map[uint64]*Batch{}, job: j.Name,
+		ordered: j.Ordered, enc: enc}
 	tokens := make(chan struct{}, 2*opts.Workers+2)
 	work := make(chan *Batch, opts.Workers)
 	done := make(chan *Batch, opts.Workers)
@@ -278,6 +285,8 @@ func (b *Batch) balanced(where string) error {
 // touches it.
 type writer struct {
 	sink     Sink
+	ordered  []Stage
+	enc      Encoder
 	opts     Options
 	job      string
 	counts   Counts
@@ -303,6 +312,24 @@ func (w *writer) accept(ctx context.Context, b *Batch) error {
 }
 
 func (w *writer) write(ctx context.Context, b *Batch) error {
+	if len(w.ordered) > 0 {
+		n := len(b.Records)
+		for i, st := range w.ordered {
+			if err := st(ctx, b); err != nil {
+				return fmt.Errorf("ordered stage %d, batch %d: %w", i, b.Seq, err)
+			}
+			if err := b.balanced(fmt.Sprintf("ordered stage %d", i)); err != nil {
+				return err
+			}
+		}
+		if w.enc != nil && len(b.Records) != n {
+			out, err := w.enc.Encode(b.Out[:0], b)
+			if err != nil {
+				return fmt.Errorf("encode batch %d: %w", b.Seq, err)
+			}
+			b.Out = out
+		}
+	}
 	b.Checkpoint.Job = w.job
 	b.Checkpoint.Seq = b.Seq
 	b.base = w.counts
@@ -319,7 +346,7 @@ func (w *writer) write(ctx context.Context, b *Batch) error {
 		}
 	}
 	w.counts = b.countsAfter()
-	w.opts.Logger.Debug("batch committed", "seq", b.Seq, "read", w.counts.Read, "written", w.counts.Written, "rejected", w.counts.Rejected)
+	w.opts.Logger.Debug("batch written", "seq", b.Seq, "read", w.counts.Read, "written", w.counts.Written, "rejected", w.counts.Rejected)
 	if w.opts.Progress != nil {
 		w.opts.Progress(w.counts)
 	}

@@ -44,3 +44,20 @@ type Encoder interface {
 type Encoding interface {
 	Encoder() Encoder
 }
+
+// BatchWriter writes one output of a format whose file is not the
+// concatenation of its batches' bytes: Parquet gathers pages into row
+// groups, and Parquet and Arrow IPC files end in a footer that indexes what
+// came before. The workers still encode every batch concurrently with the
+// format's Encoder (its Header, Separator and Footer are not used); the
+// sink then hands each batch, with the bytes the Encoder left in b.Out, to
+// WriteBatch on the writer goroutine, in batch order. Close writes what is
+// still buffered and the footer; it does not close the underlying writer.
+//
+// Such an output is complete only once Close has returned, so a run that
+// stops early cannot be resumed: file sinks refuse --resume for it with
+// ErrCannotResume.
+type BatchWriter interface {
+	WriteBatch(b *Batch) error
+	Close() error
+}

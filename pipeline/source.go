@@ -19,7 +19,10 @@ type Resumer interface {
 
 // Decoder reads one byte stream of a format: Split cuts the stream into
 // record-aligned chunks on the reader goroutine (cheap), and the chunks'
-// ChunkDecoder parses them on the workers.
+// ChunkDecoder parses them on the workers. A decoder of a random-access
+// format (Format.NewReaderAt) cuts the input into runs of rows instead:
+// its chunks hold no Data, and each chunk's decoder reads its rows by
+// position.
 type Decoder interface {
 	// Next returns the next chunk holding about n records, or io.EOF.
 	Next(ctx context.Context, n int) (*Chunk, error)

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ferry-dev/ferry/pipeline"
+	"github.com/ferry-dev/ferry/profile/query"
+)
+
+func (a *app) importCommand() *cobra.Command {
+	var to, connection string
+	var upsert bool
+	cmd := &cobra.Command{
+		Use:   "import SRC",
+		Short: "Import users from a file into a store (default: the embedded SQLite store ./ferry.db)",
+		Long: `Import reads users from SRC (a file, a glob like 'exports/*.ndjson.gz', or - for stdin),
+normalizes and validates each against Auth0's import schema, and writes them to the store.
+
+As in Auth0's bulk import, a user whose user_id, email or username already exists in the
+connection is rejected (DUPLICATED_USER, CONFLICT_EMAIL, CONFLICT_USERNAME) unless --upsert is
+given; with --upsert a user matched by email has its upsertable fields replaced (names, picture,
+email_verified, custom_password_hash; user_metadata and app_metadata replaced whole).`,
+		Example: `  ferry import fixtures/sample/users.json
+  ferry import users.csv --to sqlite://tenant.db --upsert --rejects rejects.ndjson
+  ferry import users.csv --resume        # continue a run that was interrupted`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if !isStore(to) {
+				return usagef("--to must name a store (sqlite://PATH); use 'ferry convert' to write files")
+			}
+			reg, err := a.registry()
+			if err != nil {
+				return err
+			}
+			src, err := a.openSource(ctx, args[0], reg, "", nil)
+			if err != nil {
+				return err
+			}
+			sink, err := a.openStoreSink(ctx, to, connection, upsert)
+			if err != nil {
+				src.Close()
+				return err
+			}
+			pr := &pipelineRun{name: "import", from: args[0], to: to,
+				job: pipeline.Job{Source: src, Stages: a.stages(), Sink: sink}}
+			_, err = a.execute(ctx, pr)
+			return err
+		},
+	}
+	a.flags.registerRun(cmd, -1)
+	cmd.Flags().StringVar(&to, "to", defaultStore, "store to import into")
+	cmd.Flags().StringVar(&connection, "connection", "Username-Password-Authentication", "connection the users belong to")
+	cmd.Flags().BoolVar(&upsert, "upsert", false, "update users that exist (matched by email) instead of rejecting them")
+	return cmd
+}
+
+func (a *app) exportCommand() *cobra.Command {
+	var from, to, q string
+	cmd := &cobra.Command{
+		Use:   "export --to DST",
+		Short: "Export users from a store to a file",
+		Long: `Export reads users from a store (default ./ferry.db) and writes them to DST in the format
+its extension names (.csv, .ndjson, .json — the Auth0 import shape —, optionally .gz or .zst),
+or to standard output with --to -.
+
+--query filters with Auth0's user-search syntax, translated to SQL on the store:
+  ferry export --to gold.ndjson --query 'app_metadata.plan:"gold" AND email_verified:true'
+Password hashes and MFA secrets are left out unless --include-secrets is given.`,
+		Example: `  ferry export --to users.csv --fields user_id,email,given_name=Given\ Name,user_metadata.plan
+  ferry export --from sqlite://tenant.db --to - --query 'blocked:true'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if to == "" {
+				return usagef("export needs --to DST (a file, or - for standard output)")
+			}
+			if !isStore(from) {
+				return usagef("--from must name a store (sqlite://PATH); use 'ferry convert' for files")
+			}
+			reg, err := a.registry()
+			if err != nil {
+				return err
+			}
+			var where string
+			var qargs []any
+			if q != "" {
+				pq, err := query.Parse(q)
+				if err != nil {
+					return usageError{err}
+				}
+				where, qargs, err = pq.SQL(query.SQLite, query.DefaultColumns())
+				if err != nil {
+					return usageError{err}
+				}
+			}
+			src, err := a.openSource(ctx, from, reg, where, qargs)
+			if err != nil {
+				return err
+			}
+			sink, err := a.openFileSink(to, reg)
+			if err != nil {
+				src.Close()
+				return err
+			}
+			var stages []pipeline.Stage
+			if !a.flags.includeSecret {
+				stages = append(stages, pipeline.StripSecrets())
+			}
+			pr := &pipelineRun{name: "export", from: from, to: to,
+				job: pipeline.Job{Source: src, Stages: stages, Sink: sink}}
+			_, err = a.execute(ctx, pr)
+			return err
+		},
+	}
+	a.flags.registerRun(cmd, -1)
+	a.flags.registerOutput(cmd)
+	cmd.Flags().StringVar(&from, "from", defaultStore, "store to export from")
+	cmd.Flags().StringVar(&to, "to", "", "destination file, or - for standard output")
+	cmd.Flags().StringVar(&q, "query", "", "Auth0 user-search query selecting the users to export")
+	return cmd
+}
+
+func (a *app) convertCommand() *cobra.Command {
+	var q string
+	var noValidate bool
+	cmd := &cobra.Command{
+		Use:   "convert SRC DST",
+		Short: "Convert users from one file format to another, validating on the way",
+		Long: `Convert reads SRC and writes DST, each in the format its extension names (or --format /
+--to-format): csv, ndjson, json (the Auth0 import array; Firebase/Keycloak {"users":[…]}
+files are read too), each optionally compressed (.gz, .zst). Records are normalized and
+validated; invalid ones go to --rejects instead of DST. --query keeps only matching users.`,
+		Example: `  ferry convert users.csv users.ndjson.gz
+  ferry convert export.ndjson auth0-import.json --rejects rejects.ndjson
+  cat users.csv | ferry convert --format csv - -`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			// A conversion keeps everything it reads, hashes included: a
+			// migration needs them. (export strips them by default.)
+			a.flags.includeSecret = true
+			reg, err := a.registry()
+			if err != nil {
+				return err
+			}
+			stages := a.stages()
+			if noValidate {
+				stages = stages[:len(stages)-1]
+			}
+			if q != "" {
+				pq, err := query.Parse(q)
+				if err != nil {
+					return usageError{err}
+				}
+				stages = append(stages, pipeline.Filter(pq.Match))
+			}
+			src, err := a.openSource(ctx, args[0], reg, "", nil)
+			if err != nil {
+				return err
+			}
+			sink, err := a.openFileSink(args[1], reg)
+			if err != nil {
+				src.Close()
+				return err
+			}
+			pr := &pipelineRun{name: "convert", from: args[0], to: args[1],
+				job: pipeline.Job{Source: src, Stages: stages, Ordered: a.ordered(), Sink: sink}}
+			_, err = a.execute(ctx, pr)
+			return err
+		},
+	}
+	a.flags.registerRun(cmd, -1)
+	a.flags.registerOutput(cmd)
+	cmd.Flags().StringVar(&q, "query", "", "Auth0 user-search query: keep only matching users")
+	cmd.Flags().BoolVar(&noValidate, "no-validate", false, "write records without validating them")
+	return cmd
+}
+
+func (a *app) validateCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "validate SRC",
+		Short: "Check a file against Auth0's import schema; exit 3 when it has invalid records",
+		Long: `Validate reads SRC like import would, writes nothing, and reports every invalid record
+(with --rejects FILE: its line, record index, field paths and codes). It exits 0 when every
+record is valid and 3 when more than --max-rejects (default 0) are invalid — for CI.`,
+		Example: `  ferry validate users.csv --rejects rejects.ndjson --report report.json
+  ferry validate export.json --strict     # also reject attributes Auth0 would refuse`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			reg, err := a.registry()
+			if err != nil {
+				return err
+			}
+			src, err := a.openSource(ctx, args[0], reg, "", nil)
+			if err != nil {
+				return err
+			}
+			// Validation reads everything: the limit decides the exit code,
+			// not when to stop.
+			limit := a.flags.maxRejects
+			a.flags.maxRejects = -1
+			pr := &pipelineRun{name: "validate", from: args[0], to: "(nothing)",
+				job: pipeline.Job{Source: src, Stages: a.stages(), Ordered: a.ordered(), Sink: discard{}}}
+			sum, err := a.execute(ctx, pr)
+			if err != nil {
+				return err
+			}
+			if limit >= 0 && sum.Counts.Rejected > limit {
+				return fmt.Errorf("%w: %d of %d records are invalid (limit %d)", errRejects, sum.Counts.Rejected, sum.Counts.Read, limit)
+			}
+			return nil
+		},
+	}
+	a.flags.registerRun(cmd, 0)
+	return cmd
+}
+
+// discard is the sink of validate: it accepts every record.
+type discard struct{}
+
+func (discard) Write(ctx context.Context, b *pipeline.Batch) error { return ctx.Err() }
+func (discard) Close(context.Context) error                        { return nil }
+
+func (a *app) versionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print ferry's version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			v := version
+			if bi, ok := debug.ReadBuildInfo(); ok && v == "dev" {
+				for _, s := range bi.Settings {
+					if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+						v = "dev-" + s.Value[:12]
+					}
+				}
+				fmt.Fprintf(a.stdout, "ferry %s (%s)\n", v, bi.GoVersion)
+				return nil
+			}
+			fmt.Fprintf(a.stdout, "ferry %s\n", v)
+			return nil
+		},
+	}
+}

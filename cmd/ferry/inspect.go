@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ferry-dev/ferry/pipeline"
+	"github.com/ferry-dev/ferry/profile"
+)
+
+func (a *app) inspectCommand() *cobra.Command {
+	var rows int
+	cmd := &cobra.Command{
+		Use:   "inspect FILE",
+		Short: "Show a file's format, attributes, counts and a few masked rows",
+		Long: `Inspect reads FILE (any format ferry reads, or a store) and prints its format and size,
+how many records it holds, how many would be rejected and why, which attributes occur and how
+often (metadata keys one level deep), and the first rows with personal data masked.`,
+		Example: `  ferry inspect fixtures/sample/users.json
+  ferry inspect users.csv.gz --rows 5`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			reg, err := a.registry()
+			if err != nil {
+				return err
+			}
+			loc := args[0]
+			format := "sqlite store"
+			if !isStore(loc) {
+				f, err := reg.ForPath(loc)
+				if a.flags.format != "" {
+					f, err = reg.Format(a.flags.format)
+				}
+				if err != nil {
+					return usageError{err}
+				}
+				format = f.Name
+				if c, _ := pipeline.Compression(loc); c != "" {
+					format += " (" + c + ")"
+				}
+			}
+			src, err := a.openSource(ctx, loc, reg, "", nil)
+			if err != nil {
+				return err
+			}
+			sink := &inspector{rows: rows, attrs: map[string]int64{}}
+			a.flags.quiet = true
+			a.flags.maxRejects = -1
+			pr := &pipelineRun{name: "inspect", from: loc, to: "(nothing)",
+				job: pipeline.Job{Source: src, Stages: []pipeline.Stage{pipeline.Validate(profile.ValidateOptions{})}, Sink: sink}}
+			sum, err := a.execute(ctx, pr)
+			if err != nil {
+				return err
+			}
+			w := a.stdout
+			fmt.Fprintf(w, "file:       %s\n", loc)
+			fmt.Fprintf(w, "format:     %s\n", format)
+			if st, err := os.Stat(loc); err == nil {
+				fmt.Fprintf(w, "size:       %d bytes\n", st.Size())
+			}
+			c := sum.Counts
+			fmt.Fprintf(w, "records:    %d (%d valid, %d invalid)\n", c.Read, c.Written, c.Rejected)
+			if len(c.ByCode) > 0 {
+				fmt.Fprintf(w, "issues:    %s\n", byCode(c.ByCode))
+			}
+			fmt.Fprintln(w, "attributes (records that have it, of the valid ones):")
+			keys := slices.Sorted(mapsKeys(sink.attrs))
+			slices.SortStableFunc(keys, func(x, y string) int { return order(x) - order(y) })
+			for _, k := range keys {
+				fmt.Fprintf(w, "  %-32s %10d\n", k, sink.attrs[k])
+			}
+			if len(sink.sample) > 0 {
+				fmt.Fprintf(w, "first %d rows (masked):\n", len(sink.sample))
+				for _, s := range sink.sample {
+					fmt.Fprintf(w, "  %s\n", s)
+				}
+			}
+			return nil
+		},
+	}
+	a.flags.registerRun(cmd, -1)
+	cmd.Flags().IntVar(&rows, "rows", 3, "how many masked rows to show")
+	return cmd
+}
+
+// order sorts root attributes in canonical order, metadata keys after
+// their object, unknown attributes last.
+func order(path string) int {
+	root, _, _ := strings.Cut(path, ".")
+	if i := slices.Index(profile.RootFields, root); i >= 0 {
+		return i
+	}
+	return len(profile.RootFields)
+}
+
+// inspector is the sink of inspect: it counts attributes and keeps the
+// first rows, masked.
+type inspector struct {
+	rows   int
+	attrs  map[string]int64
+	sample []string
+}
+
+func (s *inspector) Write(ctx context.Context, b *pipeline.Batch) error {
+	for i := range b.Records {
+		u := &b.Records[i].User
+		for _, f := range profile.RootFields {
+			raw, ok := u.GetJSON(f)
+			if !ok {
+				continue
+			}
+			s.attrs[f]++
+			if f == "user_metadata" || f == "app_metadata" {
+				_ = profile.ObjectEach(raw, func(key string, _ []byte) error {
+					s.attrs[f+"."+key]++
+					return nil
+				})
+			}
+		}
+		for _, x := range u.Extra {
+			s.attrs[x.Key+" (unknown)"]++
+		}
+		if len(s.sample) < s.rows {
+			m := profile.Mask(u)
+			s.sample = append(s.sample, string(profile.AppendJSON(nil, &m)))
+		}
+	}
+	return ctx.Err()
+}
+
+func (s *inspector) Close(context.Context) error { return nil }

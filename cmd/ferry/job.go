@@ -1,0 +1,299 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+	"golang.org/x/term"
+
+	"github.com/ferry-dev/ferry/pipeline"
+)
+
+// runFlags are the flags every pipeline command shares.
+type runFlags struct {
+	workers         int
+	batchSize       int
+	maxRejects      int64
+	rejects         string
+	rejectsPII      bool
+	resume          bool
+	job             string
+	report          string
+	progress        string
+	logFormat       string
+	logLevel        string
+	cpuProfile      string
+	checkpointEvery time.Duration
+	verbose         bool
+	quiet           bool
+	format          string
+	toFormat        string
+	delimiter       string
+	mapping         string
+	fields          []string
+	includeSecret   bool
+	strict          bool
+	noNormalize     bool
+	keepCase        bool
+	noPicture       bool
+	require         string
+	dedupe          bool
+}
+
+func (f *runFlags) registerGlobal(root *cobra.Command) {
+	p := root.PersistentFlags()
+	p.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
+	p.BoolVarP(&f.verbose, "verbose", "v", false, "log progress and decisions (never record content)")
+	p.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
+	p.StringVar(&f.logLevel, "log-level", "", "log level: debug, info, warn or error (default warn; -v: info)")
+}
+
+// registerRun adds the flags of commands that run a pipeline.
+func (f *runFlags) registerRun(cmd *cobra.Command, defaultMaxRejects int64) {
+	p := cmd.Flags()
+	p.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "concurrent stage workers")
+	p.IntVar(&f.batchSize, "batch-size", 1000, "records per batch (and per store transaction)")
+	p.Int64Var(&f.maxRejects, "max-rejects", defaultMaxRejects, "stop and exit 3 once more records than this are rejected (-1: no limit)")
+	p.StringVar(&f.rejects, "rejects", "", "write rejected records to this NDJSON file (positions, paths and codes only)")
+	p.BoolVar(&f.rejectsPII, "rejects-include-pii", false, "also write each rejected record itself to the rejects file")
+	p.BoolVar(&f.resume, "resume", false, "continue an interrupted run after its last committed batch")
+	p.StringVar(&f.job, "job", "", "name of the job's checkpoints (default: derived from source and destination)")
+	p.StringVar(&f.report, "report", "", "write the run summary as JSON to this file")
+	p.StringVar(&f.progress, "progress", "auto", "progress bar: auto (on a terminal), always or never")
+	p.BoolVarP(&f.quiet, "quiet", "q", false, "print no summary")
+	p.StringVar(&f.format, "format", "", "input format (csv, ndjson, json); default: from the extension")
+	p.StringVar(&f.delimiter, "delimiter", ",", "CSV field delimiter (one character; \\t for tab)")
+	p.StringVar(&f.mapping, "map", "", "YAML file mapping input columns to profile paths")
+	p.BoolVar(&f.strict, "strict", false, "reject attributes Auth0's import schema does not allow")
+	p.BoolVar(&f.noNormalize, "no-normalize", false, "do not trim, NFC-normalize, lowercase or derive fields")
+	p.BoolVar(&f.keepCase, "keep-email-case", false, "do not lowercase emails and usernames")
+	p.BoolVar(&f.noPicture, "no-default-picture", false, "do not add a Gravatar picture when none is given")
+	p.StringVar(&f.require, "require", "email", "identifier every user must have: email, username or phone_number")
+	p.BoolVar(&f.dedupe, "dedupe", false, "reject records whose user_id, email or username an earlier record had (uses ~40 bytes per user)")
+}
+
+// registerOutput adds the flags of commands that write files.
+func (f *runFlags) registerOutput(cmd *cobra.Command) {
+	p := cmd.Flags()
+	p.StringVar(&f.toFormat, "to-format", "", "output format (csv, ndjson, json); default: from the extension")
+	p.StringSliceVar(&f.fields, "fields", nil, "paths to write, e.g. email,user_metadata.plan; 'path=Column' renames (CSV)")
+	p.BoolVar(&f.includeSecret, "include-secrets", false, "write password hashes and MFA secrets (off by default)")
+	p.DurationVar(&f.checkpointEvery, "checkpoint-every", time.Second, "how often a file output records a resumable checkpoint")
+}
+
+// pipelineRun is one pipeline ready to run, with the resources to release.
+type pipelineRun struct {
+	name    string
+	from    string
+	to      string
+	job     pipeline.Job
+	rejects *pipeline.RejectFile
+	closers []func() error
+	// extraTotals lets a command add lines to the summary.
+	extra map[string]int64
+}
+
+func (a *app) execute(ctx context.Context, pr *pipelineRun) (pipeline.Summary, error) {
+	f := &a.flags
+	defer func() {
+		for _, c := range slices.Backward(pr.closers) {
+			_ = c()
+		}
+	}()
+	opts := pipeline.Options{
+		Workers:    f.workers,
+		BatchSize:  f.batchSize,
+		Resume:     f.resume,
+		MaxRejects: f.maxRejects,
+		Stop:       a.stop,
+		Logger:     a.logger,
+	}
+	if f.rejects != "" {
+		rf, err := pipeline.OpenRejectFile(f.rejects, f.resume, f.rejectsPII)
+		if err != nil {
+			return pipeline.Summary{}, err
+		}
+		pr.rejects = rf
+		opts.Rejects = rf
+	}
+	if pr.job.Name == "" {
+		pr.job.Name = f.job
+	}
+	if pr.job.Name == "" {
+		pr.job.Name = pr.name + ":" + pr.from + "->" + pr.to
+	}
+	bar := a.progressBar(pr)
+	if bar != nil {
+		opts.Progress = bar.update
+	}
+	a.logger.Info("run", "command", pr.name, "from", pr.from, "to", pr.to, "workers", opts.Workers, "batch_size", opts.BatchSize)
+	sum, err := pipeline.Run(ctx, pr.job, opts)
+	if bar != nil {
+		bar.finish()
+	}
+	// Commit the output only when the run succeeded; otherwise leave what
+	// was committed, and the checkpoint, for --resume.
+	closeCtx := ctx
+	if err != nil {
+		c, cancel := context.WithCancel(context.Background())
+		cancel()
+		closeCtx = c
+	}
+	if cerr := pr.job.Sink.Close(closeCtx); cerr != nil && err == nil {
+		err = fmt.Errorf("close %s: %w", pr.to, cerr)
+	}
+	if serr := pr.job.Source.Close(); serr != nil && err == nil {
+		err = fmt.Errorf("close %s: %w", pr.from, serr)
+	}
+	if pr.rejects != nil {
+		if rerr := pr.rejects.Close(); rerr != nil && err == nil {
+			err = rerr
+		}
+	}
+	a.printSummary(pr, sum, err)
+	if f.report != "" {
+		if rerr := writeReport(f.report, pr, sum, err); rerr != nil && err == nil {
+			err = rerr
+		}
+	}
+	return sum, err
+}
+
+// report is the JSON written to --report.
+type report struct {
+	Command string           `json:"command"`
+	From    string           `json:"from"`
+	To      string           `json:"to"`
+	Status  string           `json:"status"`
+	Error   string           `json:"error,omitempty"`
+	Summary pipeline.Summary `json:"summary"`
+	Seconds float64          `json:"seconds"`
+	Extra   map[string]int64 `json:"extra,omitempty"`
+}
+
+func writeReport(path string, pr *pipelineRun, sum pipeline.Summary, runErr error) error {
+	r := report{Command: pr.name, From: pr.from, To: pr.to, Status: "ok", Summary: sum,
+		Seconds: sum.Duration.Seconds(), Extra: pr.extra}
+	if runErr != nil {
+		r.Status = "failed"
+		if errors.Is(runErr, pipeline.ErrInterrupted) {
+			r.Status = "interrupted"
+		}
+		r.Error = runErr.Error()
+	}
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+func (a *app) printSummary(pr *pipelineRun, s pipeline.Summary, runErr error) {
+	if a.flags.quiet {
+		return
+	}
+	w := a.stderr
+	c := s.Counts
+	fmt.Fprintf(w, "ferry %s: %s -> %s\n", pr.name, pr.from, pr.to)
+	fmt.Fprintf(w, "  read      %10d\n", c.Read)
+	st := c.Stats
+	if st.Inserted+st.Updated+st.Unchanged > 0 {
+		fmt.Fprintf(w, "  written   %10d   (inserted %d, updated %d, unchanged %d)\n", c.Written, st.Inserted, st.Updated, st.Unchanged)
+	} else {
+		fmt.Fprintf(w, "  written   %10d\n", c.Written)
+	}
+	fmt.Fprintf(w, "  rejected  %10d%s\n", c.Rejected, byCode(c.ByCode))
+	fmt.Fprintf(w, "  filtered  %10d\n", c.Filtered)
+	for _, k := range slices.Sorted(mapsKeys(pr.extra)) {
+		fmt.Fprintf(w, "  %-9s %10d\n", k, pr.extra[k])
+	}
+	mark := "ok"
+	if !c.Balanced() {
+		mark = "MISMATCH"
+	}
+	fmt.Fprintf(w, "  balance   %s: %d = %d + %d + %d\n", mark, c.Read, c.Written, c.Rejected, c.Filtered)
+	fmt.Fprintf(w, "  time      %s (%.0f records/s)\n", s.Duration.Round(time.Millisecond), s.RecordsPerSecond)
+	if s.ResumedFrom != nil {
+		fmt.Fprintf(w, "  resumed   after batch %d (%d records already read)\n", s.ResumedFrom.Seq, s.ResumedFrom.Counts.Read)
+	}
+	if a.flags.rejects != "" && c.Rejected > 0 {
+		fmt.Fprintf(w, "  rejects   %s\n", a.flags.rejects)
+	}
+	_ = runErr
+}
+
+func mapsKeys(m map[string]int64) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+func byCode(m map[string]int64) string {
+	if len(m) == 0 {
+		return ""
+	}
+	keys := slices.Sorted(mapsKeys(m))
+	slices.SortStableFunc(keys, func(x, y string) int { return int(m[y] - m[x]) })
+	var b strings.Builder
+	b.WriteString("   ")
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %d", k, m[k])
+	}
+	return b.String()
+}
+
+type progress struct {
+	p   *mpb.Progress
+	bar *mpb.Bar
+}
+
+func (a *app) progressBar(pr *pipelineRun) *progress {
+	show := false
+	switch a.flags.progress {
+	case "always":
+		show = true
+	case "auto":
+		if f, ok := a.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			show = true
+		}
+	}
+	if !show {
+		return nil
+	}
+	p := mpb.New(mpb.WithOutput(a.stderr), mpb.WithWidth(40))
+	bar := p.New(0, mpb.BarStyle(),
+		mpb.PrependDecorators(decor.Name(pr.name+" "), decor.CurrentNoUnit("%d read")),
+		mpb.AppendDecorators(decor.AverageSpeed(0, "%.0f/s")),
+	)
+	return &progress{p: p, bar: bar}
+}
+
+func (p *progress) update(c pipeline.Counts) {
+	p.bar.SetTotal(c.Read+1, false)
+	p.bar.SetCurrent(c.Read)
+}
+
+func (p *progress) finish() {
+	p.bar.SetTotal(-1, true)
+	p.p.Wait()
+}

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/ferry-dev/ferry/formats/csv"
+	fjson "github.com/ferry-dev/ferry/formats/json"
+	"github.com/ferry-dev/ferry/formats/ndjson"
+	"github.com/ferry-dev/ferry/pipeline"
+	"github.com/ferry-dev/ferry/profile"
+	filesink "github.com/ferry-dev/ferry/sinks/file"
+	sqlitesink "github.com/ferry-dev/ferry/sinks/sqlite"
+	filesource "github.com/ferry-dev/ferry/sources/file"
+	sqlitesource "github.com/ferry-dev/ferry/sources/sqlite"
+)
+
+// defaultStore is the embedded store used when no --to/--from is given.
+const defaultStore = "sqlite://ferry.db"
+
+// isStore reports whether loc names a store rather than a file.
+func isStore(loc string) bool {
+	if strings.HasPrefix(loc, "sqlite:") {
+		return true
+	}
+	for _, ext := range []string{".db", ".sqlite", ".sqlite3"} {
+		if strings.HasSuffix(loc, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// registry builds the formats with the options of this invocation.
+func (a *app) registry() (*pipeline.Registry, error) {
+	f := &a.flags
+	delim, err := delimiter(f.delimiter)
+	if err != nil {
+		return nil, err
+	}
+	var mapping profile.Mapping
+	if f.mapping != "" {
+		mf, err := os.Open(f.mapping)
+		if err != nil {
+			return nil, usagef("--map: %v", err)
+		}
+		mapping, err = profile.LoadMapping(mf)
+		mf.Close()
+		if err != nil {
+			return nil, usagef("--map %s: %v", f.mapping, err)
+		}
+	}
+	fields, exportAs := splitFields(f.fields)
+	csvOpts := csv.Options{
+		Delimiter:      delim,
+		Mapping:        mapping,
+		Fields:         fields,
+		ExportAs:       exportAs,
+		IncludeSecrets: f.includeSecret,
+	}
+	jsonOpts := fjson.Options{}
+	ndOpts := ndjson.Options{}
+	if err := csvOpts.Validate(); err != nil {
+		return nil, usageError{err}
+	}
+	tsvOpts := csvOpts
+	if f.delimiter == "," {
+		tsvOpts.Delimiter = '\t'
+	}
+	r := pipeline.NewRegistry()
+	r.AddFormat(pipeline.Format{
+		Name: "tsv", Exts: []string{".tsv", ".tab"},
+		NewDecoder: func(rd io.Reader, src string) (pipeline.Decoder, error) {
+			return csv.NewDecoder(rd, src, tsvOpts), nil
+		},
+		NewEncoder: func() (pipeline.Encoder, error) { return csv.NewEncoder(tsvOpts), nil },
+	})
+	r.AddFormat(pipeline.Format{
+		Name: "csv", Exts: []string{".csv"},
+		NewDecoder: func(rd io.Reader, src string) (pipeline.Decoder, error) {
+			return csv.NewDecoder(rd, src, csvOpts), nil
+		},
+		NewEncoder: func() (pipeline.Encoder, error) { return csv.NewEncoder(csvOpts), nil },
+	})
+	r.AddFormat(pipeline.Format{
+		Name: "ndjson", Exts: []string{".ndjson", ".jsonl"},
+		NewDecoder: func(rd io.Reader, src string) (pipeline.Decoder, error) {
+			return ndjson.NewDecoder(rd, src, ndOpts), nil
+		},
+		NewEncoder: func() (pipeline.Encoder, error) { return ndjson.NewEncoder(ndOpts), nil },
+	})
+	r.AddFormat(pipeline.Format{
+		Name: "json", Exts: []string{".json"},
+		NewDecoder: func(rd io.Reader, src string) (pipeline.Decoder, error) {
+			return fjson.NewDecoder(rd, src, jsonOpts), nil
+		},
+		NewEncoder: func() (pipeline.Encoder, error) { return fjson.NewEncoder(jsonOpts), nil },
+	})
+	return r, nil
+}
+
+func delimiter(s string) (rune, error) {
+	switch s {
+	case `\t`, "tab":
+		return '\t', nil
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 || n != len(s) || r == '"' || r == '\n' || r == '\r' {
+		return 0, usagef("--delimiter must be one character other than a quote or newline")
+	}
+	return r, nil
+}
+
+// splitFields turns "email,given_name=Given Name" into paths and renames.
+func splitFields(in []string) ([]string, map[string]string) {
+	var paths []string
+	var as map[string]string
+	for _, f := range in {
+		path, name, ok := strings.Cut(f, "=")
+		path = strings.TrimSpace(path)
+		paths = append(paths, path)
+		if ok {
+			if as == nil {
+				as = map[string]string{}
+			}
+			as[path] = strings.TrimSpace(name)
+		}
+	}
+	return paths, as
+}
+
+// openSource opens a file or store location for reading.
+func (a *app) openSource(ctx context.Context, loc string, reg *pipeline.Registry, where string, args []any) (pipeline.Source, error) {
+	if isStore(loc) {
+		return sqlitesource.Open(ctx, loc, sqlitesource.Options{BatchSize: a.flags.batchSize, Where: where, Args: args})
+	}
+	if where != "" {
+		return nil, fmt.Errorf("internal: SQL filter on a file source")
+	}
+	opts := filesource.Options{BatchSize: a.flags.batchSize, Stdin: a.stdin}
+	if a.flags.format != "" {
+		f, err := reg.Format(a.flags.format)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		opts.Format = &f
+	}
+	return filesource.Open(loc, reg, opts)
+}
+
+// openFileSink opens a file location for writing.
+func (a *app) openFileSink(loc string, reg *pipeline.Registry) (pipeline.Sink, error) {
+	var format pipeline.Format
+	var err error
+	switch {
+	case a.flags.toFormat != "":
+		format, err = reg.Format(a.flags.toFormat)
+	case loc == "-":
+		format, err = reg.Format("ndjson")
+	default:
+		format, err = reg.ForPath(loc)
+	}
+	if err != nil {
+		return nil, usageError{err}
+	}
+	enc, err := format.NewEncoder()
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return filesink.Open(loc, enc, filesink.Options{Stdout: a.stdout, CheckpointEvery: a.flags.checkpointEvery})
+}
+
+// openStoreSink opens the embedded store for writing.
+func (a *app) openStoreSink(ctx context.Context, loc, connection string, upsert bool) (pipeline.Sink, error) {
+	return sqlitesink.Open(ctx, loc, sqlitesink.Options{Connection: connection, Upsert: upsert})
+}
+
+// stages are the standard stages of a pipeline that reads foreign input.
+func (a *app) stages() []pipeline.Stage {
+	f := &a.flags
+	var st []pipeline.Stage
+	if !f.noNormalize {
+		st = append(st, pipeline.Normalize(profile.NormalizeOptions{
+			KeepEmailCase:    f.keepCase,
+			NoDefaultPicture: f.noPicture,
+		}))
+	}
+	st = append(st, pipeline.Validate(profile.ValidateOptions{
+		Strict:  f.strict,
+		Require: f.require,
+	}))
+	return st
+}
+
+// ordered are the stages that must see records in input order.
+func (a *app) ordered() []pipeline.Stage {
+	if a.flags.dedupe {
+		return []pipeline.Stage{pipeline.Dedupe()}
+	}
+	return nil
+}

@@ -1,0 +1,186 @@
+// Command ferry moves user profiles between files, provider exports,
+// databases and object stores. See README.md and `ferry help`.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ferry-dev/ferry/pipeline"
+)
+
+// Exit codes.
+const (
+	exitOK          = 0
+	exitFailed      = 1
+	exitUsage       = 2
+	exitRejects     = 3
+	exitInterrupted = 130
+)
+
+// version is set by the build (-ldflags "-X main.version=…").
+var version = "dev"
+
+// usageError marks errors in how ferry was called (exit 2).
+type usageError struct{ error }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run is main without the process: tests call it.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stop := make(chan struct{})
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		n := 0
+		for range sigs {
+			n++
+			if n == 1 {
+				fmt.Fprintln(stderr, "ferry: stopping after the batches in flight (again to abort)")
+				close(stop)
+				continue
+			}
+			cancel()
+			return
+		}
+	}()
+
+	app := &app{stdin: stdin, stdout: stdout, stderr: stderr, stop: stop}
+	root := app.rootCommand()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ue usageError
+	switch {
+	case errors.As(err, &ue) || isCobraUsage(err):
+		fmt.Fprintf(stderr, "ferry: %v\nRun 'ferry help' for usage.\n", err)
+		return exitUsage
+	case errors.Is(err, pipeline.ErrInterrupted):
+		fmt.Fprintln(stderr, "ferry: interrupted; what was read is committed — rerun with --resume to continue")
+		return exitInterrupted
+	case errors.Is(err, pipeline.ErrTooManyRejects), errors.Is(err, errRejects):
+		fmt.Fprintf(stderr, "ferry: %v\n", err)
+		return exitRejects
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(stderr, "ferry: aborted")
+		return exitInterrupted
+	}
+	fmt.Fprintf(stderr, "ferry: %v\n", err)
+	return exitFailed
+}
+
+// errRejects: the run finished but rejected more than --max-rejects allows.
+var errRejects = errors.New("rejects over the limit")
+
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	stop           <-chan struct{}
+	flags          runFlags
+	logger         *slog.Logger
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "ferry",
+		Short: "Move user profiles between files, provider exports, databases and object stores",
+		Long: `ferry moves user profiles — email, names, metadata, identities, password hashes,
+MFA factors — between CSV/JSON/NDJSON files, provider exports and stores, in bulk,
+validating every record against Auth0's import schema. Nothing is lost: every
+record read is written, rejected (with its position, field path and code) or
+filtered, and the summary proves it.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			// Commands share one flags struct but not every default: take
+			// the running command's own default for flags it was not given.
+			if f := cmd.Flags().Lookup("max-rejects"); f != nil && !f.Changed {
+				if err := f.Value.Set(f.DefValue); err != nil {
+					return err
+				}
+			}
+			if a.flags.cpuProfile != "" {
+				f, err := os.Create(a.flags.cpuProfile)
+				if err != nil {
+					return err
+				}
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+			}
+			return a.setupLogging()
+		},
+		PersistentPostRun: func(*cobra.Command, []string) {
+			if a.flags.cpuProfile != "" {
+				pprof.StopCPUProfile()
+			}
+		},
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	a.flags.registerGlobal(root)
+	root.AddCommand(
+		a.importCommand(),
+		a.exportCommand(),
+		a.convertCommand(),
+		a.validateCommand(),
+		a.fixturesCommand(),
+		a.inspectCommand(),
+		a.versionCommand(),
+	)
+	return root
+}
+
+func (a *app) setupLogging() error {
+	opts := &slog.HandlerOptions{Level: slog.LevelWarn}
+	if a.flags.verbose {
+		opts.Level = slog.LevelInfo
+	}
+	if a.flags.logLevel != "" {
+		var lvl slog.Level
+		if err := lvl.UnmarshalText([]byte(a.flags.logLevel)); err != nil {
+			return usagef("--log-level must be debug, info, warn or error")
+		}
+		opts.Level = lvl
+	}
+	switch a.flags.logFormat {
+	case "text", "":
+		a.logger = slog.New(slog.NewTextHandler(a.stderr, opts))
+	case "json":
+		a.logger = slog.New(slog.NewJSONHandler(a.stderr, opts))
+	default:
+		return usagef("--log-format must be text or json, not %q", a.flags.logFormat)
+	}
+	return nil
+}
+
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "accepts ", "requires at least", "requires exactly", "invalid argument"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,418 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/ferry-dev/ferry/pipeline"
+)
+
+// ferry runs the command in-process and returns its exit code and output.
+func ferry(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func mustFerry(t *testing.T, args ...string) string {
+	t.Helper()
+	code, out, errs := ferry(t, "", args...)
+	if code != exitOK {
+		t.Fatalf("ferry %s: exit %d\n%s", strings.Join(args, " "), code, errs)
+	}
+	return out
+}
+
+func readReport(t *testing.T, path string) report {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r report
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatalf("report: %v", err)
+	}
+	return r
+}
+
+func generate(t *testing.T, dir string, n int, rate string, name string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	mustFerry(t, "fixtures", "generate", "--users", strconv.Itoa(n), "--error-rate", rate, "--seed", "3", "--out", p, "-q")
+	return p
+}
+
+func TestImport_SampleBalancesAndSecondRunRejectsDuplicates(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite://" + filepath.Join(dir, "ferry.db")
+	rep := filepath.Join(dir, "report.json")
+	code, _, stderr := ferry(t, "", "import", "../../fixtures/sample/users.json", "--to", db, "--report", rep)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "balance   ok") {
+		t.Errorf("summary lacks the balance line:\n%s", stderr)
+	}
+	r := readReport(t, rep)
+	c := r.Summary.Counts
+	if c.Read != 1000 || !c.Balanced() || c.Written == 0 || c.Rejected == 0 {
+		t.Fatalf("counts %+v: want 1000 read, some written, some rejected, balanced", c)
+	}
+	if c.Stats.Inserted != c.Written {
+		t.Errorf("inserted %d, written %d: a fresh store inserts every written user", c.Stats.Inserted, c.Written)
+	}
+
+	// Importing the same file again is harmless: identical users are
+	// unchanged, not duplicated and not rejected.
+	code, _, stderr = ferry(t, "", "import", "../../fixtures/sample/users.json", "--to", db, "--report", rep)
+	if code != exitOK {
+		t.Fatalf("second import: exit %d\n%s", code, stderr)
+	}
+	c2 := readReport(t, rep).Summary.Counts
+	if c2.Stats.Unchanged != c.Written || c2.Stats.Inserted != 0 || c2.Rejected != c.Rejected {
+		t.Errorf("second import: %+v; want %d unchanged and the same %d rejected", c2, c.Written, c.Rejected)
+	}
+
+	// Auth0 semantics: a different user with a taken email is a conflict.
+	conflict := filepath.Join(dir, "conflict.ndjson")
+	if err := os.WriteFile(conflict, []byte(firstEmailAsNewUser(t)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustFerry(t, "import", conflict, "--to", db, "--report", rep, "-q")
+	if c := readReport(t, rep).Summary.Counts; c.ByCode["CONFLICT_EMAIL"] != 1 || c.Written != 0 {
+		t.Errorf("a new user with a taken email: %+v, want one CONFLICT_EMAIL", c)
+	}
+
+	// With --upsert the same users are matched by email and unchanged.
+	mustFerry(t, "import", "../../fixtures/sample/users.json", "--to", db, "--upsert", "--report", rep, "-q")
+	c3 := readReport(t, rep).Summary.Counts
+	if c3.Stats.Unchanged != c.Written || c3.Stats.Inserted != 0 {
+		t.Errorf("upsert of identical users: %+v, want %d unchanged", c3.Stats, c.Written)
+	}
+}
+
+func TestValidate_ExitsThreeAndRejectsCarryNoPII(t *testing.T) {
+	dir := t.TempDir()
+	in := generate(t, dir, 3000, "0.05", "users.ndjson")
+	rejects := filepath.Join(dir, "rejects.ndjson")
+	rep := filepath.Join(dir, "report.json")
+	code, _, stderr := ferry(t, "", "validate", in, "--rejects", rejects, "--report", rep)
+	if code != exitRejects {
+		t.Fatalf("exit %d, want %d\n%s", code, exitRejects, stderr)
+	}
+	c := readReport(t, rep).Summary.Counts
+	if c.Read != 3000 || !c.Balanced() || c.Rejected < 100 {
+		t.Fatalf("counts %+v: want 3000 read, about 5%% rejected", c)
+	}
+	data, err := os.ReadFile(rejects)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if int64(len(lines)) != c.Rejected {
+		t.Errorf("%d reject lines, %d rejected", len(lines), c.Rejected)
+	}
+	for _, l := range lines {
+		var x struct {
+			Line   int64
+			Record int64
+			Issues []struct{ Code, Path string }
+			User   json.RawMessage
+		}
+		if err := json.Unmarshal([]byte(l), &x); err != nil {
+			t.Fatalf("reject line is not JSON: %v", err)
+		}
+		if x.Line == 0 || len(x.Issues) == 0 || x.Issues[0].Code == "" || x.User != nil {
+			t.Fatalf("reject line lacks position or code, or carries the user: %s", l)
+		}
+		if emailLike.MatchString(l) {
+			t.Fatalf("reject line carries what looks like an email: %s", l)
+		}
+	}
+	// --dedupe also finds the duplicate emails the generator planted.
+	if code, _, _ := ferry(t, "", "validate", in, "--dedupe", "--report", rep, "-q"); code != exitRejects {
+		t.Fatalf("validate --dedupe: exit %d", code)
+	}
+	if d := readReport(t, rep).Summary.Counts; d.ByCode["CONFLICT_EMAIL"] == 0 || d.Rejected <= c.Rejected {
+		t.Errorf("validate --dedupe: %+v, want CONFLICT_EMAIL rejects on top of %d", d, c.Rejected)
+	}
+	// Under the limit, validate passes.
+	if code, _, stderr := ferry(t, "", "validate", in, "--max-rejects", "100000", "-q"); code != exitOK {
+		t.Errorf("exit %d with a high --max-rejects\n%s", code, stderr)
+	}
+}
+
+var emailLike = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
+
+// firstEmailAsNewUser returns an NDJSON line of a new user (another
+// user_id) with the email of the sample's first user.
+func firstEmailAsNewUser(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile("../../fixtures/sample/users.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var users []struct {
+		Email string `json:"email"`
+	}
+	if err := json.Unmarshal(data, &users); err != nil {
+		t.Fatal(err)
+	}
+	return `{"user_id":"auth0|someone-else","email":"` + users[0].Email + `"}` + "\n"
+}
+
+func TestConvert_RoundTripThroughEveryFormatKeepsUsers(t *testing.T) {
+	dir := t.TempDir()
+	src := generate(t, dir, 500, "0", "users.ndjson")
+	want, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []string{"users.json", "users.json.zst", "users.ndjson.gz", "back.ndjson"}
+	prev := src
+	for _, s := range steps {
+		next := filepath.Join(dir, s)
+		mustFerry(t, "convert", prev, next, "--no-normalize", "-q")
+		prev = next
+	}
+	got, err := os.ReadFile(prev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+		for i := range min(len(g), len(w)) {
+			if g[i] != w[i] {
+				t.Fatalf("round trip changed line %d:\n got %s\nwant %s", i+1, g[i], w[i])
+			}
+		}
+		t.Fatalf("round trip changed the number of lines: %d, want %d", len(g), len(w))
+	}
+}
+
+func TestConvert_QueryFiltersAndCountsFiltered(t *testing.T) {
+	dir := t.TempDir()
+	src := generate(t, dir, 400, "0", "users.ndjson")
+	out := filepath.Join(dir, "blocked.ndjson")
+	rep := filepath.Join(dir, "report.json")
+	mustFerry(t, "convert", src, out, "--query", "blocked:true", "--report", rep, "-q")
+	c := readReport(t, rep).Summary.Counts
+	if c.Filtered == 0 || c.Written+c.Filtered+c.Rejected != 400 {
+		t.Fatalf("counts %+v: want some filtered, balanced", c)
+	}
+	data, _ := os.ReadFile(out)
+	if n := int64(bytes.Count(data, []byte("\n"))); n != c.Written {
+		t.Errorf("output has %d users, summary says %d", n, c.Written)
+	}
+	if c.Written > 0 && !bytes.Contains(data, []byte(`"blocked":true`)) {
+		t.Errorf("output holds users that are not blocked")
+	}
+}
+
+func TestExport_QueryOnStoreAndSecretsStripped(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite://" + filepath.Join(dir, "ferry.db")
+	src := generate(t, dir, 300, "0", "users.ndjson")
+	mustFerry(t, "import", src, "--to", db, "-q")
+	out := filepath.Join(dir, "out.ndjson")
+	mustFerry(t, "export", "--from", db, "--to", out, "-q")
+	data, _ := os.ReadFile(out)
+	if n := bytes.Count(data, []byte("\n")); n != 300 {
+		t.Errorf("export wrote %d users, want 300", n)
+	}
+	if bytes.Contains(data, []byte("password_hash")) || bytes.Contains(data, []byte("mfa_factors")) {
+		t.Errorf("export carries secrets without --include-secrets")
+	}
+	mustFerry(t, "export", "--from", db, "--to", out, "--include-secrets", "-q")
+	data, _ = os.ReadFile(out)
+	if !bytes.Contains(data, []byte("password_hash")) {
+		t.Errorf("export with --include-secrets lacks password hashes")
+	}
+	mustFerry(t, "export", "--from", db, "--to", out, "--query", "blocked:true", "-q")
+	data, _ = os.ReadFile(out)
+	blocked := bytes.Count(data, []byte("\n"))
+	if blocked == 0 || blocked >= 300 || bytes.Count(data, []byte(`"blocked":true`)) != blocked {
+		t.Errorf("query blocked:true exported %d users, not all blocked", blocked)
+	}
+}
+
+func TestUsageErrorsExitTwo(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"unknown command", []string{"frobnicate"}},
+		{"unknown flag", []string{"validate", "--nope", "x.csv"}},
+		{"missing argument", []string{"convert", "a.csv"}},
+		{"unknown extension", []string{"validate", "users.xyz"}},
+		{"bad query", []string{"convert", "../../fixtures/sample/users.json", "/dev/null.ndjson", "--query", "email:"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := ferry(t, "", tt.args...)
+			if code != exitUsage && code != exitFailed {
+				t.Fatalf("exit %d, want %d\n%s", code, exitUsage, stderr)
+			}
+			if code == exitFailed && tt.name != "unknown extension" {
+				t.Fatalf("exit %d, want %d\n%s", code, exitUsage, stderr)
+			}
+		})
+	}
+}
+
+func TestInspect_ShowsCountsAndMasksRows(t *testing.T) {
+	out := mustFerry(t, "inspect", "../../fixtures/sample/users.json", "--rows", "2")
+	for _, want := range []string{"format:     json", "records:    1000", "email", "first 2 rows (masked)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("inspect output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "@example") || strings.Contains(out, "$2b$") {
+		t.Errorf("inspect shows unmasked data:\n%s", out)
+	}
+}
+
+// buildFerry compiles the binary once per test that needs a real process.
+func buildFerry(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "ferry")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	return bin
+}
+
+// killAfterCommits starts ferry and SIGKILLs it once it has logged n
+// committed batches.
+func killAfterCommits(t *testing.T, bin string, n int, args ...string) {
+	t.Helper()
+	cmd := exec.Command(bin, append(args, "--log-level", "debug", "--log-format", "json", "-q")...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	commits := 0
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), `"batch written"`) {
+			commits++
+			if commits == n {
+				_ = cmd.Process.Signal(syscall.SIGKILL)
+				break
+			}
+		}
+	}
+	_ = cmd.Wait()
+	if commits < n {
+		t.Fatalf("ferry finished after %d commits, before it could be killed", commits)
+	}
+}
+
+func TestImport_KilledRunResumesWithEveryUserOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills a process")
+	}
+	bin := buildFerry(t)
+	dir := t.TempDir()
+	in := generate(t, dir, 60000, "0.01", "users.ndjson")
+	db := "sqlite://" + filepath.Join(dir, "ferry.db")
+	killAfterCommits(t, bin, 30, "import", in, "--to", db, "--batch-size", "500", "--workers", "2")
+
+	rep := filepath.Join(dir, "report.json")
+	mustFerry(t, "import", in, "--to", db, "--batch-size", "500", "--resume", "--report", rep, "-q")
+	r := readReport(t, rep)
+	c := r.Summary.Counts
+	if r.Summary.ResumedFrom == nil {
+		t.Fatal("second run did not resume")
+	}
+	if c.Read != 60000 || !c.Balanced() {
+		t.Fatalf("counts %+v: want 60000 read over both runs, balanced", c)
+	}
+	// A fresh import of the same file into another store is the reference.
+	ref := filepath.Join(dir, "ref.json")
+	mustFerry(t, "import", in, "--to", "sqlite://"+filepath.Join(dir, "ref.db"), "--report", ref, "-q")
+	rc := readReport(t, ref).Summary.Counts
+	if c.Written != rc.Written || c.Rejected != rc.Rejected || c.Stats.Inserted+c.Stats.Unchanged != rc.Stats.Inserted {
+		t.Errorf("resumed import: %+v\nuninterrupted: %+v", c, rc)
+	}
+	out1, out2 := filepath.Join(dir, "a.ndjson"), filepath.Join(dir, "b.ndjson")
+	mustFerry(t, "export", "--from", db, "--to", out1, "--include-secrets", "-q")
+	mustFerry(t, "export", "--from", "sqlite://"+filepath.Join(dir, "ref.db"), "--to", out2, "--include-secrets", "-q")
+	a, _ := os.ReadFile(out1)
+	b, _ := os.ReadFile(out2)
+	if !bytes.Equal(a, b) {
+		t.Errorf("the resumed store differs from an uninterrupted import (%d vs %d bytes)", len(a), len(b))
+	}
+}
+
+func TestConvert_KilledRunResumesToTheSameOutput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills a process")
+	}
+	bin := buildFerry(t)
+	dir := t.TempDir()
+	in := generate(t, dir, 60000, "0.01", "users.csv")
+	for _, out := range []string{"out.ndjson", "out.json.gz"} {
+		t.Run(out, func(t *testing.T) {
+			dst := filepath.Join(dir, out)
+			rejects := filepath.Join(dir, out+".rejects")
+			args := []string{"convert", in, dst, "--batch-size", "500", "--checkpoint-every", "1ns", "--rejects", rejects}
+			killAfterCommits(t, bin, 5, args...)
+			if _, err := os.Stat(dst); err == nil {
+				t.Fatal("a killed run left a final output")
+			}
+			rep := filepath.Join(dir, "report.json")
+			mustFerry(t, append(args, "--resume", "--report", rep, "-q")...)
+			r := readReport(t, rep)
+			if r.Summary.ResumedFrom == nil || !r.Summary.Counts.Balanced() || r.Summary.Counts.Read != 60000 {
+				t.Fatalf("summary %+v", r.Summary)
+			}
+			refOut := filepath.Join(dir, "ref-"+out)
+			refRejects := filepath.Join(dir, "ref-"+out+".rejects")
+			mustFerry(t, "convert", in, refOut, "--batch-size", "500", "--rejects", refRejects, "-q")
+			for _, pair := range [][2]string{{dst, refOut}, {rejects, refRejects}} {
+				got := readMaybeCompressed(t, pair[0])
+				want := readMaybeCompressed(t, pair[1])
+				if !bytes.Equal(got, want) {
+					t.Errorf("%s differs from an uninterrupted run (%d vs %d bytes)", filepath.Base(pair[0]), len(got), len(want))
+				}
+			}
+		})
+	}
+}
+
+// readMaybeCompressed reads a file through ferry's own reader when it is
+// compressed, so the comparison is of content, not of compression frames.
+func readMaybeCompressed(t *testing.T, path string) []byte {
+	t.Helper()
+	if c, _ := pipeline.Compression(path); c == "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	plain := path + ".plain.ndjson"
+	mustFerry(t, "convert", path, plain, "--no-normalize", "--no-validate", "-q")
+	data, err := os.ReadFile(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
