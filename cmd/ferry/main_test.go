@@ -296,10 +296,17 @@ func buildFerry(t *testing.T) string {
 }
 
 // killAfterCommits starts ferry and SIGKILLs it once it has logged n
-// committed batches.
+// written batches.
 func killAfterCommits(t *testing.T, bin string, n int, args ...string) {
 	t.Helper()
-	cmd := exec.Command(bin, append(args, "--log-level", "debug", "--log-format", "json", "-q")...)
+	signalAfterCommits(t, bin, n, syscall.SIGKILL, append(args, "-q")...)
+}
+
+// signalAfterCommits starts ferry, sends sig once it has logged n written
+// batches, and returns its exit code and the rest of its stderr.
+func signalAfterCommits(t *testing.T, bin string, n int, sig syscall.Signal, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(bin, append(args, "--log-level", "debug", "--log-format", "json")...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -313,14 +320,46 @@ func killAfterCommits(t *testing.T, bin string, n int, args ...string) {
 		if strings.Contains(sc.Text(), `"batch written"`) {
 			commits++
 			if commits == n {
-				_ = cmd.Process.Signal(syscall.SIGKILL)
+				_ = cmd.Process.Signal(sig)
 				break
 			}
 		}
 	}
+	var rest strings.Builder
+	for sc.Scan() {
+		rest.WriteString(sc.Text() + "\n")
+	}
 	_ = cmd.Wait()
 	if commits < n {
-		t.Fatalf("ferry finished after %d commits, before it could be killed", commits)
+		t.Fatalf("ferry finished after %d commits, before it could be signalled", commits)
+	}
+	return cmd.ProcessState.ExitCode(), rest.String()
+}
+
+func TestImport_SIGINTCommitsPrintsSummaryAndExits130(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and signals a process")
+	}
+	bin := buildFerry(t)
+	dir := t.TempDir()
+	in := generate(t, dir, 60000, "0", "users.ndjson")
+	db := "sqlite://" + filepath.Join(dir, "ferry.db")
+	rep := filepath.Join(dir, "report.json")
+	code, stderr := signalAfterCommits(t, bin, 3, syscall.SIGINT, "import", in, "--to", db, "--batch-size", "500", "--report", rep)
+	if code != exitInterrupted {
+		t.Fatalf("exit %d, want %d\n%s", code, exitInterrupted, stderr)
+	}
+	if !strings.Contains(stderr, "balance   ok") || !strings.Contains(stderr, "--resume") {
+		t.Errorf("interrupted run did not print a balanced summary and the resume hint:\n%s", stderr)
+	}
+	r := readReport(t, rep)
+	if r.Status != "interrupted" || r.Summary.Counts.Read == 0 || r.Summary.Counts.Read == 60000 {
+		t.Fatalf("report %+v: want an interrupted, partial run", r)
+	}
+	mustFerry(t, "import", in, "--to", db, "--batch-size", "500", "--resume", "--report", rep, "-q")
+	c := readReport(t, rep).Summary.Counts
+	if c.Read != 60000 || c.Written != 60000 || c.Stats.Inserted+c.Stats.Unchanged != 60000 {
+		t.Errorf("after resume: %+v, want all 60000 users once", c)
 	}
 }
 
