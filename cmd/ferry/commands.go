@@ -14,6 +14,7 @@ import (
 func (a *app) importCommand() *cobra.Command {
 	var to, connection string
 	var upsert bool
+	var commitUsers int
 	cmd := &cobra.Command{
 		Use:   "import SRC",
 		Short: "Import users from a file into a store (default: the embedded SQLite store ./ferry.db)",
@@ -41,7 +42,7 @@ email_verified, custom_password_hash; user_metadata and app_metadata replaced wh
 			if err != nil {
 				return err
 			}
-			sink, err := a.openStoreSink(ctx, to, connection, upsert)
+			sink, err := a.openStoreSink(ctx, to, connection, upsert, commitUsers)
 			if err != nil {
 				src.Close()
 				return err
@@ -56,6 +57,7 @@ email_verified, custom_password_hash; user_metadata and app_metadata replaced wh
 	cmd.Flags().StringVar(&to, "to", defaultStore, "store to import into")
 	cmd.Flags().StringVar(&connection, "connection", "Username-Password-Authentication", "connection the users belong to")
 	cmd.Flags().BoolVar(&upsert, "upsert", false, "update users that exist (matched by email) instead of rejecting them")
+	cmd.Flags().IntVar(&commitUsers, "commit-users", 10000, "users per store transaction (batches are grouped; 1 commits every batch)")
 	return cmd
 }
 

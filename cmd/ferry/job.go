@@ -48,6 +48,7 @@ type runFlags struct {
 	noPicture       bool
 	require         string
 	dedupe          bool
+	pw              passwordFlags // breached-password screening (passwords.go)
 }
 
 func (f *runFlags) registerGlobal(root *cobra.Command) {
@@ -62,7 +63,7 @@ func (f *runFlags) registerGlobal(root *cobra.Command) {
 func (f *runFlags) registerRun(cmd *cobra.Command, defaultMaxRejects int64) {
 	p := cmd.Flags()
 	p.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "concurrent stage workers")
-	p.IntVar(&f.batchSize, "batch-size", 1000, "records per batch (and per store transaction)")
+	p.IntVar(&f.batchSize, "batch-size", 1000, "records per batch")
 	p.Int64Var(&f.maxRejects, "max-rejects", defaultMaxRejects, "stop and exit 3 once more records than this are rejected (-1: no limit)")
 	p.StringVar(&f.rejects, "rejects", "", "write rejected records to this NDJSON file (positions, paths and codes only)")
 	p.BoolVar(&f.rejectsPII, "rejects-include-pii", false, "also write each rejected record itself to the rejects file")
@@ -80,6 +81,7 @@ func (f *runFlags) registerRun(cmd *cobra.Command, defaultMaxRejects int64) {
 	p.BoolVar(&f.noPicture, "no-default-picture", false, "do not add a Gravatar picture when none is given")
 	p.StringVar(&f.require, "require", "email", "identifier every user must have: email, username or phone_number")
 	p.BoolVar(&f.dedupe, "dedupe", false, "reject records whose user_id, email or username an earlier record had (uses ~40 bytes per user)")
+	f.pw.register(cmd)
 }
 
 // registerOutput adds the flags of commands that write files.
@@ -101,6 +103,8 @@ type pipelineRun struct {
 	closers []func() error
 	// extraTotals lets a command add lines to the summary.
 	extra map[string]int64
+	// passwords is the census and screening of the run (passwords.go).
+	passwords *passwordRun
 }
 
 func (a *app) execute(ctx context.Context, pr *pipelineRun) (pipeline.Summary, error) {
@@ -110,6 +114,10 @@ func (a *app) execute(ctx context.Context, pr *pipelineRun) (pipeline.Summary, e
 			_ = c()
 		}
 	}()
+	if err := a.preparePasswords(pr); err != nil {
+		pr.abort()
+		return pipeline.Summary{}, err
+	}
 	opts := pipeline.Options{
 		Workers:    f.workers,
 		BatchSize:  f.batchSize,
@@ -179,11 +187,14 @@ type report struct {
 	Summary pipeline.Summary `json:"summary"`
 	Seconds float64          `json:"seconds"`
 	Extra   map[string]int64 `json:"extra,omitempty"`
+	// Passwords counts users by password algorithm, and what screening found.
+	Passwords *passwordReport `json:"passwords,omitempty"`
 }
 
 func writeReport(path string, pr *pipelineRun, sum pipeline.Summary, runErr error) error {
 	r := report{Command: pr.name, From: pr.from, To: pr.to, Status: "ok", Summary: sum,
-		Seconds: sum.Duration.Seconds(), Extra: pr.extra}
+		Seconds: sum.Duration.Seconds(), Extra: pr.extra,
+		Passwords: pr.passwordReport()}
 	if runErr != nil {
 		r.Status = "failed"
 		if errors.Is(runErr, pipeline.ErrInterrupted) {
@@ -220,6 +231,7 @@ func (a *app) printSummary(pr *pipelineRun, s pipeline.Summary, runErr error) {
 	for _, k := range slices.Sorted(mapsKeys(pr.extra)) {
 		fmt.Fprintf(w, "  %-9s %10d\n", k, pr.extra[k])
 	}
+	a.printPasswords(w, pr)
 	mark := "ok"
 	if !c.Balanced() {
 		mark = "MISMATCH"

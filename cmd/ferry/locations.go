@@ -175,8 +175,8 @@ func (a *app) openFileSink(loc string, reg *pipeline.Registry) (pipeline.Sink, e
 }
 
 // openStoreSink opens the embedded store for writing.
-func (a *app) openStoreSink(ctx context.Context, loc, connection string, upsert bool) (pipeline.Sink, error) {
-	return sqlitesink.Open(ctx, loc, sqlitesink.Options{Connection: connection, Upsert: upsert})
+func (a *app) openStoreSink(ctx context.Context, loc, connection string, upsert bool, commitUsers int) (pipeline.Sink, error) {
+	return sqlitesink.Open(ctx, loc, sqlitesink.Options{Connection: connection, Upsert: upsert, CommitUsers: commitUsers})
 }
 
 // stages are the standard stages of a pipeline that reads foreign input.

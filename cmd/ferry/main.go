@@ -147,6 +147,7 @@ filtered, and the summary proves it.`,
 		a.validateCommand(),
 		a.fixturesCommand(),
 		a.inspectCommand(),
+		a.passwordsCommand(),
 		a.versionCommand(),
 	)
 	return root

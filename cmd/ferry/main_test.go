@@ -342,10 +342,10 @@ func TestImport_SIGINTCommitsPrintsSummaryAndExits130(t *testing.T) {
 	}
 	bin := buildFerry(t)
 	dir := t.TempDir()
-	in := generate(t, dir, 60000, "0", "users.ndjson")
+	in := generate(t, dir, 20000, "0", "users.ndjson")
 	db := "sqlite://" + filepath.Join(dir, "ferry.db")
 	rep := filepath.Join(dir, "report.json")
-	code, stderr := signalAfterCommits(t, bin, 3, syscall.SIGINT, "import", in, "--to", db, "--batch-size", "500", "--report", rep)
+	code, stderr := signalAfterCommits(t, bin, 3, syscall.SIGINT, "import", in, "--to", db, "--batch-size", "200", "--report", rep)
 	if code != exitInterrupted {
 		t.Fatalf("exit %d, want %d\n%s", code, exitInterrupted, stderr)
 	}
@@ -353,13 +353,13 @@ func TestImport_SIGINTCommitsPrintsSummaryAndExits130(t *testing.T) {
 		t.Errorf("interrupted run did not print a balanced summary and the resume hint:\n%s", stderr)
 	}
 	r := readReport(t, rep)
-	if r.Status != "interrupted" || r.Summary.Counts.Read == 0 || r.Summary.Counts.Read == 60000 {
+	if r.Status != "interrupted" || r.Summary.Counts.Read == 0 || r.Summary.Counts.Read == 20000 {
 		t.Fatalf("report %+v: want an interrupted, partial run", r)
 	}
-	mustFerry(t, "import", in, "--to", db, "--batch-size", "500", "--resume", "--report", rep, "-q")
+	mustFerry(t, "import", in, "--to", db, "--batch-size", "200", "--resume", "--report", rep, "-q")
 	c := readReport(t, rep).Summary.Counts
-	if c.Read != 60000 || c.Written != 60000 || c.Stats.Inserted+c.Stats.Unchanged != 60000 {
-		t.Errorf("after resume: %+v, want all 60000 users once", c)
+	if c.Read != 20000 || c.Written != 20000 || c.Stats.Inserted+c.Stats.Unchanged != 20000 {
+		t.Errorf("after resume: %+v, want all 20000 users once", c)
 	}
 }
 
@@ -369,19 +369,19 @@ func TestImport_KilledRunResumesWithEveryUserOnce(t *testing.T) {
 	}
 	bin := buildFerry(t)
 	dir := t.TempDir()
-	in := generate(t, dir, 60000, "0.01", "users.ndjson")
+	in := generate(t, dir, 20000, "0.01", "users.ndjson")
 	db := "sqlite://" + filepath.Join(dir, "ferry.db")
-	killAfterCommits(t, bin, 30, "import", in, "--to", db, "--batch-size", "500", "--workers", "2")
+	killAfterCommits(t, bin, 5, "import", in, "--to", db, "--batch-size", "200", "--commit-users", "1", "--workers", "2")
 
 	rep := filepath.Join(dir, "report.json")
-	mustFerry(t, "import", in, "--to", db, "--batch-size", "500", "--resume", "--report", rep, "-q")
+	mustFerry(t, "import", in, "--to", db, "--batch-size", "200", "--resume", "--report", rep, "-q")
 	r := readReport(t, rep)
 	c := r.Summary.Counts
 	if r.Summary.ResumedFrom == nil {
 		t.Fatal("second run did not resume")
 	}
-	if c.Read != 60000 || !c.Balanced() {
-		t.Fatalf("counts %+v: want 60000 read over both runs, balanced", c)
+	if c.Read != 20000 || !c.Balanced() {
+		t.Fatalf("counts %+v: want 20000 read over both runs, balanced", c)
 	}
 	// A fresh import of the same file into another store is the reference.
 	ref := filepath.Join(dir, "ref.json")
@@ -406,12 +406,12 @@ func TestConvert_KilledRunResumesToTheSameOutput(t *testing.T) {
 	}
 	bin := buildFerry(t)
 	dir := t.TempDir()
-	in := generate(t, dir, 60000, "0.01", "users.csv")
+	in := generate(t, dir, 20000, "0.01", "users.csv")
 	for _, out := range []string{"out.ndjson", "out.json.gz"} {
 		t.Run(out, func(t *testing.T) {
 			dst := filepath.Join(dir, out)
 			rejects := filepath.Join(dir, out+".rejects")
-			args := []string{"convert", in, dst, "--batch-size", "500", "--checkpoint-every", "1ns", "--rejects", rejects}
+			args := []string{"convert", in, dst, "--batch-size", "200", "--checkpoint-every", "1ns", "--rejects", rejects}
 			killAfterCommits(t, bin, 5, args...)
 			if _, err := os.Stat(dst); err == nil {
 				t.Fatal("a killed run left a final output")
@@ -419,12 +419,12 @@ func TestConvert_KilledRunResumesToTheSameOutput(t *testing.T) {
 			rep := filepath.Join(dir, "report.json")
 			mustFerry(t, append(args, "--resume", "--report", rep, "-q")...)
 			r := readReport(t, rep)
-			if r.Summary.ResumedFrom == nil || !r.Summary.Counts.Balanced() || r.Summary.Counts.Read != 60000 {
+			if r.Summary.ResumedFrom == nil || !r.Summary.Counts.Balanced() || r.Summary.Counts.Read != 20000 {
 				t.Fatalf("summary %+v", r.Summary)
 			}
 			refOut := filepath.Join(dir, "ref-"+out)
 			refRejects := filepath.Join(dir, "ref-"+out+".rejects")
-			mustFerry(t, "convert", in, refOut, "--batch-size", "500", "--rejects", refRejects, "-q")
+			mustFerry(t, "convert", in, refOut, "--batch-size", "200", "--rejects", refRejects, "-q")
 			for _, pair := range [][2]string{{dst, refOut}, {rejects, refRejects}} {
 				got := readMaybeCompressed(t, pair[0])
 				want := readMaybeCompressed(t, pair[1])

@@ -1,0 +1,295 @@
+package screen
+
+import (
+	"bytes"
+	"context"
+	"maps"
+	"sync"
+
+	"github.com/ferry-dev/ferry/passwords"
+	"github.com/ferry-dev/ferry/pipeline"
+	"github.com/ferry-dev/ferry/profile"
+)
+
+// Labels UserLabel returns besides the algorithm names of passwords.Label
+// and Hash.Name.
+const (
+	// LabelNone: the user holds no password, hash or plaintext.
+	LabelNone = "none"
+	// LabelPlaintext: the user holds a plaintext password of legacy input.
+	LabelPlaintext = "plaintext"
+	// LabelUnknown: the stored value is in no format the passwords package
+	// reads.
+	LabelUnknown = "unknown"
+)
+
+// UserLabel names the password u holds, for per-algorithm summaries: the
+// algorithm of its custom_password_hash, else of its password_hash (as
+// Hash.Name names them: "bcrypt", "pbkdf2-sha256", "ntlm", …), else
+// LabelPlaintext for a plaintext password, else LabelNone. It reads the
+// common forms from their prefix or a few JSON members without allocating,
+// and parses the rest.
+func UserLabel(u *profile.User) string {
+	switch {
+	case len(u.CustomPasswordHash) > 0:
+		return customLabel(u)
+	case u.PasswordHash != "":
+		if l := passwords.Label(u.PasswordHash); l != "" {
+			return l
+		}
+		h, err := passwords.Identify(u.PasswordHash)
+		if err != nil {
+			return LabelUnknown
+		}
+		return h.Name()
+	case u.Password != "":
+		return LabelPlaintext
+	}
+	return LabelNone
+}
+
+// customLabel names the algorithm of u's custom_password_hash from its
+// algorithm member and, where that is not enough, from hash.value's prefix
+// or hash.digest, as Hash.Name would; other objects are parsed. It reads
+// the first occurrence of a key, where a parser reads the last: a label,
+// not a verdict, so screening parses custom hashes itself.
+func customLabel(u *profile.User) string {
+	raw := []byte(u.CustomPasswordHash)
+	switch string(member(raw, "algorithm")) {
+	case `"md5"`:
+		return string(passwords.MD5)
+	case `"sha1"`:
+		return string(passwords.SHA1)
+	case `"sha256"`:
+		return string(passwords.SHA256)
+	case `"sha512"`:
+		return string(passwords.SHA512)
+	case `"bcrypt"`:
+		return string(passwords.Bcrypt)
+	case `"scrypt"`:
+		return string(passwords.Scrypt)
+	case `"md4"`:
+		if member(raw, "salt") != nil {
+			return string(passwords.MD4)
+		}
+		switch string(member(member(raw, "password"), "encoding")) {
+		case `"utf16le"`, `"ucs2"`:
+			return "ntlm"
+		}
+		return string(passwords.MD4)
+	case `"hmac"`:
+		switch string(member(member(raw, "hash"), "digest")) {
+		case `"md5"`:
+			return "hmac-md5"
+		case `"sha1"`:
+			return "hmac-sha1"
+		case `"sha256"`:
+			return "hmac-sha256"
+		case `"sha512"`:
+			return "hmac-sha512"
+		}
+	case `"argon2"`, `"pbkdf2"`, `"ldap"`:
+		if l := valueLabel(member(member(raw, "hash"), "value")); l != "" {
+			return l
+		}
+	}
+	h, err := passwords.FromAuth0Custom(raw)
+	if err != nil {
+		return LabelUnknown
+	}
+	return h.Name()
+}
+
+// valueLabel names the algorithm of the JSON string v (a PHC or LDAP
+// value) from its prefix, or returns "".
+func valueLabel(v []byte) string {
+	if len(v) < 2 || v[0] != '"' {
+		return ""
+	}
+	s := v[1:]
+	switch {
+	case hasPrefix(s, "$argon2id$"):
+		return string(passwords.Argon2id)
+	case hasPrefix(s, "$argon2i$"):
+		return string(passwords.Argon2i)
+	case hasPrefix(s, "$argon2d$"):
+		return string(passwords.Argon2d)
+	case hasPrefix(s, "$pbkdf2-sha256$"):
+		return "pbkdf2-sha256"
+	case hasPrefix(s, "$pbkdf2-sha512$"):
+		return "pbkdf2-sha512"
+	case hasPrefix(s, "$pbkdf2-sha1$"):
+		return "pbkdf2-sha1"
+	case hasPrefix(s, "{SSHA}"), hasPrefix(s, "{SHA}"):
+		return string(passwords.SHA1)
+	case hasPrefix(s, "{SSHA256}"), hasPrefix(s, "{SHA256}"):
+		return string(passwords.SHA256)
+	case hasPrefix(s, "{SSHA512}"), hasPrefix(s, "{SHA512}"):
+		return string(passwords.SHA512)
+	case hasPrefix(s, "{SMD5}"), hasPrefix(s, "{MD5}"):
+		return string(passwords.MD5)
+	}
+	return ""
+}
+
+func hasPrefix(b []byte, p string) bool {
+	return len(b) >= len(p) && string(b[:len(p)]) == p
+}
+
+// member returns the text of the value of the first member named key (as
+// written, without escapes) of the JSON object raw, or nil. It stops at
+// that member. raw is not validated: on malformed text member returns nil
+// or a stray span, never panics, and reads raw at most once.
+func member(raw []byte, key string) []byte {
+	i := skipWS(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return nil
+	}
+	i = skipWS(raw, i+1)
+	for i < len(raw) && raw[i] == '"' {
+		ke := skipString(raw, i+1)
+		if ke < 0 {
+			return nil
+		}
+		k := raw[i+1 : ke-1]
+		i = skipWS(raw, ke)
+		if i >= len(raw) || raw[i] != ':' {
+			return nil
+		}
+		i = skipWS(raw, i+1)
+		ve := skipValue(raw, i)
+		if ve <= i {
+			return nil
+		}
+		if string(k) == key {
+			return raw[i:ve]
+		}
+		i = skipWS(raw, ve)
+		if i >= len(raw) || raw[i] != ',' {
+			return nil
+		}
+		i = skipWS(raw, i+1)
+	}
+	return nil
+}
+
+func skipWS(d []byte, i int) int {
+	for i < len(d) && (d[i] == ' ' || d[i] == '\n' || d[i] == '\r' || d[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index after the string whose content starts at i
+// (after the opening quote), or -1.
+func skipString(d []byte, i int) int {
+	for i <= len(d) {
+		j := bytes.IndexByte(d[i:], '"')
+		if j < 0 {
+			return -1
+		}
+		k := i + j
+		n := 0
+		for p := k - 1; p >= i && d[p] == '\\'; p-- {
+			n++
+		}
+		if n%2 == 0 {
+			return k + 1
+		}
+		i = k + 1
+	}
+	return -1
+}
+
+// skipValue returns the index after the value that starts at i, or -1.
+func skipValue(d []byte, i int) int {
+	depth := 0
+	for i < len(d) {
+		switch d[i] {
+		case '"':
+			if i = skipString(d, i+1); i < 0 || depth == 0 {
+				return i
+			}
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return i
+			}
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		case ',', ':', ' ', '\n', '\r', '\t':
+			if depth == 0 {
+				return i
+			}
+		}
+		i++
+	}
+	if depth == 0 {
+		return i
+	}
+	return -1
+}
+
+// Census counts users by UserLabel. It is safe for concurrent use.
+type Census struct {
+	mu sync.Mutex
+	n  map[string]int64
+}
+
+// Counts returns a copy of the counts so far, by label.
+func (c *Census) Counts() map[string]int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return maps.Clone(c.n)
+}
+
+// add merges one batch's tally.
+func (c *Census) add(t *tally) {
+	if len(t.labels) == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == nil {
+		c.n = make(map[string]int64, len(t.labels))
+	}
+	for i, l := range t.labels {
+		c.n[l] += t.counts[i]
+	}
+}
+
+// Count returns the stage that counts every record of a batch by the
+// algorithm of its password (UserLabel), and the Census it fills. It
+// changes no record. Place it first to count what the input holds.
+func Count() (pipeline.Stage, *Census) {
+	c := &Census{}
+	return func(ctx context.Context, b *pipeline.Batch) error {
+		var t tally
+		for i := range b.Records {
+			t.add(UserLabel(&b.Records[i].User), 1)
+		}
+		c.add(&t)
+		return nil
+	}, c
+}
+
+// tally counts by label within one batch: a handful of labels, so a
+// linear search beats a map and allocates only when a label is new.
+type tally struct {
+	labels []string
+	counts []int64
+}
+
+func (t *tally) add(label string, n int64) {
+	for i, l := range t.labels {
+		if l == label {
+			t.counts[i] += n
+			return
+		}
+	}
+	t.labels = append(t.labels, label)
+	t.counts = append(t.counts, n)
+}
