@@ -104,7 +104,7 @@ Password hashes and MFA secrets are left out unless --include-secrets is given.`
 			if err != nil {
 				return err
 			}
-			sink, err := a.openFileSink(to, reg)
+			sink, err := a.openFileSink(ctx, to, reg)
 			if err != nil {
 				src.Close()
 				return err
@@ -165,7 +165,7 @@ validated; invalid ones go to --rejects instead of DST. --query keeps only match
 			if err != nil {
 				return err
 			}
-			sink, err := a.openFileSink(args[1], reg)
+			sink, err := a.openFileSink(ctx, args[1], reg)
 			if err != nil {
 				src.Close()
 				return err

@@ -42,7 +42,7 @@ The format follows --out's extension (or --to-format); without --out, NDJSON goe
 			if err != nil {
 				return err
 			}
-			sink, err := a.openFileSink(out, reg)
+			sink, err := a.openFileSink(cmd.Context(), out, reg)
 			if err != nil {
 				return err
 			}

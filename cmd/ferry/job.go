@@ -48,6 +48,7 @@ type runFlags struct {
 	noPicture       bool
 	require         string
 	dedupe          bool
+	s3              s3Flags
 	pw              passwordFlags // breached-password screening (passwords.go)
 }
 
@@ -74,6 +75,7 @@ func (f *runFlags) registerRun(cmd *cobra.Command, defaultMaxRejects int64) {
 	p.BoolVarP(&f.quiet, "quiet", "q", false, "print no summary")
 	p.StringVar(&f.format, "format", "", "input format (csv, ndjson, json); default: from the extension")
 	p.StringVar(&f.delimiter, "delimiter", ",", "CSV field delimiter (one character; \\t for tab)")
+	f.s3.registerConn(cmd)
 	p.StringVar(&f.mapping, "map", "", "YAML file mapping input columns to profile paths")
 	p.BoolVar(&f.strict, "strict", false, "reject attributes Auth0's import schema does not allow")
 	p.BoolVar(&f.noNormalize, "no-normalize", false, "do not trim, NFC-normalize, lowercase or derive fields")
@@ -89,6 +91,7 @@ func (f *runFlags) registerOutput(cmd *cobra.Command) {
 	p := cmd.Flags()
 	p.StringVar(&f.toFormat, "to-format", "", "output format (csv, ndjson, json); default: from the extension")
 	p.StringSliceVar(&f.fields, "fields", nil, "paths to write, e.g. email,user_metadata.plan; 'path=Column' renames (CSV)")
+	f.s3.registerSink(cmd)
 	p.BoolVar(&f.includeSecret, "include-secrets", false, "write password hashes and MFA secrets (off by default)")
 	p.DurationVar(&f.checkpointEvery, "checkpoint-every", time.Second, "how often a file output records a resumable checkpoint")
 }

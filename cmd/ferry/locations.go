@@ -149,16 +149,22 @@ func (a *app) openSource(ctx context.Context, loc string, reg *pipeline.Registry
 		}
 		opts.Format = &f
 	}
+	if isS3(loc) {
+		return a.openS3Source(ctx, loc, reg, opts.Format)
+	}
 	return filesource.Open(loc, reg, opts)
 }
 
 // openFileSink opens a file location for writing.
-func (a *app) openFileSink(loc string, reg *pipeline.Registry) (pipeline.Sink, error) {
+func (a *app) openFileSink(ctx context.Context, loc string, reg *pipeline.Registry) (pipeline.Sink, error) {
 	var format pipeline.Format
 	var err error
 	switch {
 	case a.flags.toFormat != "":
 		format, err = reg.Format(a.flags.toFormat)
+	case isS3(loc):
+		// A prefix names no format: NDJSON unless --to-format says.
+		format, err = reg.Format("ndjson")
 	case loc == "-":
 		format, err = reg.Format("ndjson")
 	default:
@@ -166,6 +172,9 @@ func (a *app) openFileSink(loc string, reg *pipeline.Registry) (pipeline.Sink, e
 	}
 	if err != nil {
 		return nil, usageError{err}
+	}
+	if isS3(loc) {
+		return a.openS3Sink(ctx, loc, format)
 	}
 	enc, err := format.NewEncoder()
 	if err != nil {

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Benchmark of the S3 sink: export BENCH_N generated users as NDJSON to a
+# local file and to S3 (a versitygw binary on loopback, over plain HTTP and
+# over HTTPS), each in a process of its own, and print throughput, CPU time
+# and peak RSS side by side. The server's CPU time is printed too: on loopback
+# it competes with the export for the same cores.
+#   BENCH_N      users (default 1000000)
+#   BENCH_ROUNDS rounds of the three runs (default 1); quote the ratios of one
+#                round, the machines are shared and noisy
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${BENCH_N:-1000000}
+version=$(go list -m -f '{{.Version}}' github.com/versity/versitygw)
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+GOBIN=$work/bin go install "github.com/versity/versitygw/cmd/versitygw@$version"
+go test -c -o "$work/s3.test" ./sinks/s3
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=127.0.0.1" \
+  -addext "subjectAltName=IP:127.0.0.1" -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+
+# serve NAME PORT [TLS FLAGS]: a versitygw on loopback with its own posix root.
+serve() {
+  local name=$1 port=$2; shift 2
+  mkdir -p "$work/$name"
+  ROOT_ACCESS_KEY_ID=bench ROOT_SECRET_ACCESS_KEY=bench-secret-key \
+    "$work/bin/versitygw" --port "127.0.0.1:$port" "$@" --quiet posix "$work/$name" >"$work/$name.log" 2>&1 &
+  pids+=($!)
+}
+port=$((20000 + RANDOM % 20000))
+serve http "$port"
+serve https "$((port + 1))" --cert "$work/cert.pem" --key "$work/key.pem"
+for _ in $(seq 1 100); do
+  curl -s -o /dev/null "http://127.0.0.1:$port/" && curl -s -o /dev/null --cacert "$work/cert.pem" "https://127.0.0.1:$((port + 1))/" && break
+  sleep 0.1
+done
+
+# cpu PID: CPU seconds the process used so far.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$1/stat"; }
+
+export FERRY_TEST_S3_ACCESS_KEY=bench FERRY_TEST_S3_SECRET_KEY=bench-secret-key FERRY_TEST_S3_CA=$work/cert.pem
+export FERRY_BENCH_USERS=$N TMPDIR=$work
+for _ in $(seq 1 "${BENCH_ROUNDS:-1}"); do
+  for to in file s3-http s3-https; do
+    case $to in
+      s3-https) ep=https://127.0.0.1:$((port + 1)) server=${pids[1]} ;;
+      *) ep=http://127.0.0.1:$port server=${pids[0]} ;;
+    esac
+    before=$(cpu "$server")
+    line=$(FERRY_TEST_S3_ENDPOINT=$ep FERRY_BENCH_EXPORT=${to%%-*} "$work/s3.test" -test.run '^TestExportThroughput$' -test.count=1 | grep '^export')
+    echo "$to: $line; versitygw $(awk -v a="$before" -v b="$(cpu "$server")" 'BEGIN{printf "%.1f", b - a}') s CPU"
+    rm -rf "${work:?}/http/"* "${work:?}/https/"*
+  done
+done
