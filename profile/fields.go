@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // RootFields lists the root attributes in canonical order (the order of
@@ -397,7 +398,9 @@ func cellText(v []byte) string {
 //   - logins_count: a decimal integer.
 //   - identities, mfa_factors, app_metadata, user_metadata,
 //     custom_password_hash, identities[N] and identities[N].profileData: a
-//     JSON cell, decoded as by DecodeJSON.
+//     JSON cell, decoded as by DecodeJSON, except that strings without
+//     escapes are substrings of text rather than copies (as a string
+//     attribute is text itself).
 //   - user_metadata.a.b (and the same inside the other raw objects): the
 //     leaf is set to the text as a JSON string; objects on the way are
 //     created, other keys keep their order, an existing leaf is replaced in
@@ -472,7 +475,7 @@ func setRefText(r fieldRef, path, rest, text string) error {
 		}
 		*r.i = IntOf(v)
 	default: // JSON cells
-		return setRefJSON(r, path, []byte(text))
+		return setRefJSONText(r, path, text)
 	}
 	return nil
 }
@@ -599,7 +602,7 @@ func setIdentityText(id *Identity, index int, path, rest, text string) error {
 		if text == "" {
 			return nil
 		}
-		return setIdentityJSON(id, index, path, rest, []byte(text))
+		return setIdentityJSON(id, index, path, rest, bytesOf(text), text)
 	}
 	key, after, ok := nextKey(rest)
 	if !ok {
@@ -640,7 +643,7 @@ func (u *User) SetJSON(path string, v []byte) error {
 	case kindIdentities:
 		if rest != "" {
 			return setIdentityPath(r.ids, path, rest, func(id *Identity, index int, rest string) error {
-				return setIdentityJSON(id, index, path, rest, v)
+				return setIdentityJSON(id, index, path, rest, v, "")
 			}, false)
 		}
 	}
@@ -670,30 +673,60 @@ func compactCopy(v []byte) json.RawMessage {
 // setRefJSON decodes the JSON value v into r, leaving r unchanged when v is
 // malformed or has issues.
 func setRefJSON(r fieldRef, path string, v []byte) error {
-	// Check the whole text first: the decoder stores a value as soon as it
-	// has read it.
-	if _, _, err := readValue(v); err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrBadValue, path, err)
-	}
 	d := decoder{scanner: scanner{data: v}}
+	return d.set(r, path)
+}
+
+// setRefJSONText is setRefJSON for a text cell: strings without escapes
+// are substrings of text, and text is read in place.
+func setRefJSONText(r fieldRef, path, text string) error {
+	d := decoder{scanner: scanner{data: bytesOf(text)}, src: text}
+	return d.set(r, path)
+}
+
+// bytesOf returns the bytes of s without copying them. They must not be
+// written: the decoder only reads its data.
+func bytesOf(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
+// set decodes the whole of d.data, one JSON value, into r. The value is
+// decoded aside and stored only when it is well-formed, ends the text and
+// has no issue, so that r is otherwise left as it was; the text is read
+// once.
+func (d *decoder) set(r fieldRef, path string) error {
+	var (
+		s   string
+		b   Bool
+		t   time.Time
+		i   Int
+		raw json.RawMessage
+		ids []Identity
+		mfa []MFAFactor
+	)
+	tmp := fieldRef{kind: r.kind, name: r.name, s: &s, b: &b, t: &t, i: &i, r: &raw, ids: &ids, mfa: &mfa}
 	d.skipWS()
-	// Containers are decoded aside, so that an issue inside leaves r as it was.
-	var ids []Identity
-	var mfa []MFAFactor
-	t := r
-	switch r.kind {
-	case kindIdentities:
-		t.ids = &ids
-	case kindMFA:
-		t.mfa = &mfa
-	}
-	if err := d.field(t, 0, loc{key: path, index: -1}); err != nil {
+	if err := d.field(tmp, 0, loc{key: path, index: -1}); err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrBadValue, path, err)
+	}
+	d.skipWS()
+	if d.pos != len(d.data) {
+		return fmt.Errorf("%w: %s: %w", ErrBadValue, path, d.errorf("unexpected data after the value"))
 	}
 	if len(d.issues) > 0 {
 		return issueError(d.issues[0])
 	}
 	switch r.kind {
+	case kindString, kindUserID:
+		*r.s = s
+	case kindBool:
+		*r.b = b
+	case kindTime:
+		*r.t = t
+	case kindInt:
+		*r.i = i
+	case kindObject:
+		*r.r = raw
 	case kindIdentities:
 		*r.ids = ids
 	case kindMFA:
@@ -706,9 +739,11 @@ func issueError(is Issue) error {
 	return fmt.Errorf("%w: %s: %s (%s)", ErrBadValue, is.Path, is.Code, is.Message)
 }
 
-func setIdentityJSON(id *Identity, index int, path, rest string, v []byte) error {
+// setIdentityJSON sets identities[index] + rest from the JSON value v;
+// src is v as a string when it comes from a text cell, else "".
+func setIdentityJSON(id *Identity, index int, path, rest string, v []byte, src string) error {
 	if rest == "" {
-		d := decoder{scanner: scanner{data: v}}
+		d := decoder{scanner: scanner{data: v}, src: src}
 		d.skipWS()
 		if d.peek() != '{' {
 			return badValue(path, "expected an object")
@@ -757,4 +792,289 @@ func setIdentityJSON(id *Identity, index int, path, rest string, v []byte) error
 		return setLeafRef(r, path, keys, c)
 	}
 	return setRefJSON(r, path, v)
+}
+
+// Path is an attribute path (the notation of GetJSON) resolved once, so
+// that reading or setting the attribute through it parses nothing: a
+// reader resolves each column's path when it reads the header, then sets
+// every cell of the column by it. The zero Path is the empty path, which
+// names nothing.
+//
+// A Path behaves exactly as its text does with the string methods:
+// SetTextPath(p, t) is SetText(p.String(), t), GetTextPath(p) is
+// GetText(p.String()). Root attributes, leaves of the raw objects
+// (user_metadata.plan), identities[N].attr and unknown root attributes are
+// resolved to a switch on an integer; other paths are parsed at each use.
+type Path struct {
+	s    string
+	kind pathKind
+	str  bool   // pathRoot: the attribute is a string, set as it is
+	root field  // pathRoot, pathLeaf: the root attribute
+	sub  field  // pathIdentity: the identity attribute, or fieldNone for Extra
+	idx  int    // pathIdentity: the index in identities
+	keys string // pathLeaf: "a.b" inside the raw object; pathIdentity: the Extra key
+}
+
+// pathKind says how much of a Path was resolved.
+type pathKind uint8
+
+const (
+	pathOther    pathKind = iota // parsed at each use
+	pathRoot                     // a root attribute
+	pathLeaf                     // a leaf inside a root raw object
+	pathIdentity                 // identities[N].attr, attr a known one or an Extra key
+	pathExtra                    // an unknown root attribute, named by the whole path
+)
+
+// CompilePath resolves path. It accepts every path: one that no setter
+// takes (a malformed index, a step into a string) makes SetTextPath fail
+// as SetText does, and readers find nothing at it. To check a path for
+// setting, call SetText(path, "") on a scratch User once.
+func CompilePath(path string) Path {
+	p := Path{s: path}
+	if path == "" {
+		return p
+	}
+	root, rest := splitRoot(path)
+	f := rootField(root)
+	if f == fieldNone {
+		if rest == "" {
+			p.kind = pathExtra
+		}
+		return p
+	}
+	p.root = f
+	if rest == "" {
+		p.kind = pathRoot
+		p.str = (&User{}).stringField(f) != nil
+		return p
+	}
+	switch f {
+	case fieldAppMetadata, fieldUserMetadata, fieldCustomPasswordHash:
+		if keys, ok := leafKeys(rest); ok {
+			p.kind, p.keys = pathLeaf, keys
+		}
+	case fieldIdentities:
+		i, after, ok := parseIndex(rest)
+		if !ok || i > maxIdentityIndex {
+			return p
+		}
+		key, after, ok := nextKey(after)
+		if !ok || after != "" {
+			return p
+		}
+		p.kind, p.idx = pathIdentity, i
+		if p.sub = identityAttr(key); p.sub == fieldNone {
+			p.keys = key
+		}
+	}
+	return p
+}
+
+// String returns the path's text.
+func (p Path) String() string { return p.s }
+
+// SetTextPath is SetText(p.String(), text), without parsing the path.
+func (u *User) SetTextPath(p Path, text string) error {
+	switch p.kind {
+	case pathRoot:
+		if text == "" {
+			return nil
+		}
+		if p.str {
+			*u.stringField(p.root) = text
+			return nil
+		}
+		return setRefText(u.refOf(p.root), p.s, "", text)
+	case pathLeaf:
+		if text == "" {
+			return nil
+		}
+		var buf [128]byte
+		return setLeafRef(u.refOf(p.root), p.s, p.keys, AppendString(buf[:0], text))
+	case pathExtra:
+		if text != "" {
+			setAttr(&u.Extra, p.s, AppendString(nil, text))
+		}
+		return nil
+	case pathIdentity:
+		if text == "" {
+			return nil
+		}
+		if p.idx < len(u.Identities) {
+			return setIdentityAttr(&u.Identities[p.idx], p, text)
+		}
+		var id Identity
+		if err := setIdentityAttr(&id, p, text); err != nil {
+			return err
+		}
+		u.Identities = append(u.Identities, make([]Identity, p.idx+1-len(u.Identities))...)
+		u.Identities[p.idx] = id
+		return nil
+	}
+	return u.SetText(p.s, text)
+}
+
+// stringField returns the root string attribute f, or nil when f is not
+// one: the fast way to a column of text.
+func (u *User) stringField(f field) *string {
+	switch f {
+	case fieldUserID:
+		return &u.UserID
+	case fieldEmail:
+		return &u.Email
+	case fieldPhoneNumber:
+		return &u.PhoneNumber
+	case fieldUsername:
+		return &u.Username
+	case fieldGivenName:
+		return &u.GivenName
+	case fieldFamilyName:
+		return &u.FamilyName
+	case fieldName:
+		return &u.Name
+	case fieldNickname:
+		return &u.Nickname
+	case fieldPicture:
+		return &u.Picture
+	case fieldLastIP:
+		return &u.LastIP
+	case fieldPasswordHash:
+		return &u.PasswordHash
+	case fieldPassword:
+		return &u.Password
+	}
+	return nil
+}
+
+// setIdentityAttr sets the identity attribute of a pathIdentity from a
+// non-empty text.
+func setIdentityAttr(id *Identity, p Path, text string) error {
+	if p.sub == fieldNone {
+		setAttr(&id.Extra, p.keys, AppendString(nil, text))
+		return nil
+	}
+	return setRefText(id.refOf(p.sub), p.s, "", text)
+}
+
+// GetTextPath is GetText(p.String()), without parsing the path.
+func (u *User) GetTextPath(p Path) (string, bool) {
+	switch p.kind {
+	case pathRoot:
+		if r := u.refOf(p.root); isScalar(r.kind) {
+			return scalarText(r)
+		}
+	case pathIdentity:
+		if p.idx >= len(u.Identities) {
+			return "", false
+		}
+		if p.sub != fieldNone {
+			if r := u.Identities[p.idx].refOf(p.sub); isScalar(r.kind) {
+				return scalarText(r)
+			}
+		}
+	}
+	return u.GetText(p.s)
+}
+
+// AppendTextPath appends the text GetTextPath(p) returns to dst, and
+// reports whether the attribute is present; when it is not, dst comes back
+// unchanged. Root and identity attributes, times and counts included, are
+// appended without allocating; so are whole raw objects and identities,
+// which are well-formed and compact when DecodeJSON and the setters made
+// them.
+func (u *User) AppendTextPath(dst []byte, p Path) ([]byte, bool) {
+	switch p.kind {
+	case pathRoot:
+		r := u.refOf(p.root)
+		switch r.kind {
+		case kindObject:
+			if len(*r.r) == 0 {
+				return dst, false
+			}
+			return appendCellText(dst, *r.r), true
+		case kindIdentities:
+			if *r.ids == nil {
+				return dst, false
+			}
+			return compactTail(appendIdentities(dst, *r.ids), len(dst)), true
+		case kindMFA:
+			if *r.mfa == nil {
+				return dst, false
+			}
+			return compactTail(appendFactors(dst, *r.mfa), len(dst)), true
+		}
+		return appendScalarText(dst, r)
+	case pathIdentity:
+		if p.idx >= len(u.Identities) {
+			return dst, false
+		}
+		if p.sub != fieldNone {
+			if r := u.Identities[p.idx].refOf(p.sub); isScalar(r.kind) {
+				return appendScalarText(dst, r)
+			}
+		}
+	}
+	v, ok := u.GetJSON(p.s)
+	if !ok {
+		return dst, false
+	}
+	return appendCellText(dst, v), true
+}
+
+// isScalar reports whether a field of kind k holds a string, boolean,
+// time or count.
+func isScalar(k kind) bool {
+	switch k {
+	case kindString, kindUserID, kindBool, kindTime, kindInt:
+		return true
+	}
+	return false
+}
+
+// appendScalarText appends what scalarText returns.
+func appendScalarText(dst []byte, r fieldRef) ([]byte, bool) {
+	switch r.kind {
+	case kindString, kindUserID:
+		return append(dst, *r.s...), *r.s != ""
+	case kindBool:
+		switch *r.b {
+		case True:
+			return append(dst, "true"...), true
+		case False:
+			return append(dst, "false"...), true
+		}
+	case kindTime:
+		if !r.t.IsZero() {
+			return appendRFC3339(dst, *r.t), true
+		}
+	case kindInt:
+		if r.i.Valid {
+			return strconv.AppendInt(dst, r.i.V, 10), true
+		}
+	}
+	return dst, false
+}
+
+// appendCellText appends what cellText returns for v: a JSON string's
+// text, any other value compacted (as it is when it is malformed).
+func appendCellText(dst, v []byte) []byte {
+	if v[0] == '"' {
+		if s, err := Unquote(v); err == nil {
+			return append(dst, s...)
+		}
+	}
+	return compactTail(append(dst, v...), len(dst))
+}
+
+// compactTail compacts the JSON value dst[start:] in place; a malformed
+// one is left as it is, as cellText leaves it.
+func compactTail(dst []byte, start int) []byte {
+	s, at, err := readValue(dst[start:])
+	if err != nil || (!s.ws && at == 0 && s.pos == len(dst)-start) {
+		return dst
+	}
+	// Compaction only drops bytes, so it can write over its own input.
+	n := len(appendCompact(dst[start:start], dst[start+at:start+s.pos]))
+	return dst[:start+n]
 }

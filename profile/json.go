@@ -1,10 +1,12 @@
 package profile
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
+	"unsafe"
 )
 
 // The JSON codec of User: one Auth0 user object (spec §1, §5), decoded and
@@ -14,8 +16,11 @@ import (
 //     custom_password_hash, identities[].profileData, unknown attributes and
 //     MFA factors of an unknown shape are kept as raw JSON text: key order,
 //     number text and string escapes exactly as in the input, but compacted
-//     (insignificant whitespace removed). Raw values are copies; they never
-//     alias the input buffer.
+//     (insignificant whitespace removed). Raw values and strings are
+//     copies; they never alias the input buffer. A record's copies share
+//     one allocation (up to 2 KiB at a time), so that decoding costs a few
+//     allocations per record rather than one per attribute; a string kept
+//     alone keeps that allocation alive.
 //   - null, like an absent key, leaves an attribute absent.
 //   - A duplicate key: the last one wins, as in encoding/json. An unknown
 //     attribute given twice keeps the position of its first occurrence.
@@ -125,81 +130,259 @@ type fieldRef struct {
 	mfa  *[]MFAFactor
 }
 
+// field identifies a known attribute: a root attribute of User, or an
+// attribute of Identity. It lets a compiled Path reach its attribute with a
+// switch on an integer instead of on a name.
+type field uint8
+
+// The root attributes of a User, in the order of ref.
+const (
+	fieldNone field = iota
+	fieldUserID
+	fieldEmail
+	fieldEmailVerified
+	fieldPhoneNumber
+	fieldPhoneVerified
+	fieldUsername
+	fieldGivenName
+	fieldFamilyName
+	fieldName
+	fieldNickname
+	fieldPicture
+	fieldBlocked
+	fieldCreatedAt
+	fieldUpdatedAt
+	fieldLastLogin
+	fieldLastPasswordReset
+	fieldLastIP
+	fieldLoginsCount
+	fieldIdentities
+	fieldAppMetadata
+	fieldUserMetadata
+	fieldPasswordHash
+	fieldCustomPasswordHash
+	fieldPassword
+	fieldMFAFactors
+)
+
+// The attributes of an Identity.
+const (
+	fieldConnection field = iota + 1
+	fieldProvider
+	fieldIdentityUserID
+	fieldIsSocial
+	fieldAccessToken
+	fieldAccessTokenSecret
+	fieldRefreshToken
+	fieldProfileData
+)
+
+// rootField returns the root attribute named name, or fieldNone. It
+// switches on the length first: each name is then one comparison.
+func rootField(name string) field {
+	switch len(name) {
+	case 4:
+		if name == "name" {
+			return fieldName
+		}
+	case 5:
+		if name == "email" {
+			return fieldEmail
+		}
+	case 7:
+		switch name {
+		case "user_id":
+			return fieldUserID
+		case "picture":
+			return fieldPicture
+		case "blocked":
+			return fieldBlocked
+		case "last_ip":
+			return fieldLastIP
+		}
+	case 8:
+		switch name {
+		case "username":
+			return fieldUsername
+		case "nickname":
+			return fieldNickname
+		case "password":
+			return fieldPassword
+		}
+	case 10:
+		switch name {
+		case "given_name":
+			return fieldGivenName
+		case "created_at":
+			return fieldCreatedAt
+		case "updated_at":
+			return fieldUpdatedAt
+		case "last_login":
+			return fieldLastLogin
+		case "identities":
+			return fieldIdentities
+		}
+	case 11:
+		switch name {
+		case "family_name":
+			return fieldFamilyName
+		case "mfa_factors":
+			return fieldMFAFactors
+		}
+	case 12:
+		switch name {
+		case "phone_number":
+			return fieldPhoneNumber
+		case "logins_count":
+			return fieldLoginsCount
+		case "app_metadata":
+			return fieldAppMetadata
+		}
+	case 13:
+		switch name {
+		case "user_metadata":
+			return fieldUserMetadata
+		case "password_hash":
+			return fieldPasswordHash
+		}
+	case 14:
+		switch name {
+		case "email_verified":
+			return fieldEmailVerified
+		case "phone_verified":
+			return fieldPhoneVerified
+		}
+	case 19:
+		if name == "last_password_reset" {
+			return fieldLastPasswordReset
+		}
+	case 20:
+		if name == "custom_password_hash" {
+			return fieldCustomPasswordHash
+		}
+	}
+	return fieldNone
+}
+
+// identityAttr returns the identity attribute named name, or fieldNone.
+func identityAttr(name string) field {
+	switch len(name) {
+	case 7:
+		if name == "user_id" {
+			return fieldIdentityUserID
+		}
+	case 8:
+		switch name {
+		case "provider":
+			return fieldProvider
+		case "isSocial":
+			return fieldIsSocial
+		}
+	case 10:
+		if name == "connection" {
+			return fieldConnection
+		}
+	case 11:
+		if name == "profileData" {
+			return fieldProfileData
+		}
+	case 12:
+		if name == "access_token" {
+			return fieldAccessToken
+		}
+	case 13:
+		if name == "refresh_token" {
+			return fieldRefreshToken
+		}
+	case 19:
+		if name == "access_token_secret" {
+			return fieldAccessTokenSecret
+		}
+	}
+	return fieldNone
+}
+
 // ref returns the attribute named name, or a ref of kindNone.
-func (u *User) ref(name string) fieldRef {
-	switch name {
-	case "user_id":
+func (u *User) ref(name string) fieldRef { return u.refOf(rootField(name)) }
+
+// refOf returns the root attribute f, or a ref of kindNone.
+func (u *User) refOf(f field) fieldRef {
+	switch f {
+	case fieldUserID:
 		return fieldRef{kind: kindString, name: "user_id", s: &u.UserID}
-	case "email":
+	case fieldEmail:
 		return fieldRef{kind: kindString, name: "email", s: &u.Email}
-	case "email_verified":
+	case fieldEmailVerified:
 		return fieldRef{kind: kindBool, name: "email_verified", b: &u.EmailVerified}
-	case "phone_number":
+	case fieldPhoneNumber:
 		return fieldRef{kind: kindString, name: "phone_number", s: &u.PhoneNumber}
-	case "phone_verified":
+	case fieldPhoneVerified:
 		return fieldRef{kind: kindBool, name: "phone_verified", b: &u.PhoneVerified}
-	case "username":
+	case fieldUsername:
 		return fieldRef{kind: kindString, name: "username", s: &u.Username}
-	case "given_name":
+	case fieldGivenName:
 		return fieldRef{kind: kindString, name: "given_name", s: &u.GivenName}
-	case "family_name":
+	case fieldFamilyName:
 		return fieldRef{kind: kindString, name: "family_name", s: &u.FamilyName}
-	case "name":
+	case fieldName:
 		return fieldRef{kind: kindString, name: "name", s: &u.Name}
-	case "nickname":
+	case fieldNickname:
 		return fieldRef{kind: kindString, name: "nickname", s: &u.Nickname}
-	case "picture":
+	case fieldPicture:
 		return fieldRef{kind: kindString, name: "picture", s: &u.Picture}
-	case "blocked":
+	case fieldBlocked:
 		return fieldRef{kind: kindBool, name: "blocked", b: &u.Blocked}
-	case "created_at":
+	case fieldCreatedAt:
 		return fieldRef{kind: kindTime, name: "created_at", t: &u.CreatedAt}
-	case "updated_at":
+	case fieldUpdatedAt:
 		return fieldRef{kind: kindTime, name: "updated_at", t: &u.UpdatedAt}
-	case "last_login":
+	case fieldLastLogin:
 		return fieldRef{kind: kindTime, name: "last_login", t: &u.LastLogin}
-	case "last_password_reset":
+	case fieldLastPasswordReset:
 		return fieldRef{kind: kindTime, name: "last_password_reset", t: &u.LastPasswordReset}
-	case "last_ip":
+	case fieldLastIP:
 		return fieldRef{kind: kindString, name: "last_ip", s: &u.LastIP}
-	case "logins_count":
+	case fieldLoginsCount:
 		return fieldRef{kind: kindInt, name: "logins_count", i: &u.LoginsCount}
-	case "identities":
+	case fieldIdentities:
 		return fieldRef{kind: kindIdentities, name: "identities", ids: &u.Identities}
-	case "app_metadata":
+	case fieldAppMetadata:
 		return fieldRef{kind: kindObject, name: "app_metadata", r: &u.AppMetadata}
-	case "user_metadata":
+	case fieldUserMetadata:
 		return fieldRef{kind: kindObject, name: "user_metadata", r: &u.UserMetadata}
-	case "password_hash":
+	case fieldPasswordHash:
 		return fieldRef{kind: kindString, name: "password_hash", s: &u.PasswordHash}
-	case "custom_password_hash":
+	case fieldCustomPasswordHash:
 		return fieldRef{kind: kindObject, name: "custom_password_hash", r: &u.CustomPasswordHash}
-	case "password":
+	case fieldPassword:
 		return fieldRef{kind: kindString, name: "password", s: &u.Password}
-	case "mfa_factors":
+	case fieldMFAFactors:
 		return fieldRef{kind: kindMFA, name: "mfa_factors", mfa: &u.MFAFactors}
 	}
 	return fieldRef{}
 }
 
 // ref returns the identity attribute named name, or a ref of kindNone.
-func (id *Identity) ref(name string) fieldRef {
-	switch name {
-	case "connection":
+func (id *Identity) ref(name string) fieldRef { return id.refOf(identityAttr(name)) }
+
+// refOf returns the identity attribute f, or a ref of kindNone.
+func (id *Identity) refOf(f field) fieldRef {
+	switch f {
+	case fieldConnection:
 		return fieldRef{kind: kindString, name: "connection", s: &id.Connection}
-	case "provider":
+	case fieldProvider:
 		return fieldRef{kind: kindString, name: "provider", s: &id.Provider}
-	case "user_id":
+	case fieldIdentityUserID:
 		return fieldRef{kind: kindUserID, name: "user_id", s: &id.UserID}
-	case "isSocial":
+	case fieldIsSocial:
 		return fieldRef{kind: kindBool, name: "isSocial", b: &id.IsSocial}
-	case "access_token":
+	case fieldAccessToken:
 		return fieldRef{kind: kindString, name: "access_token", s: &id.AccessToken}
-	case "access_token_secret":
+	case fieldAccessTokenSecret:
 		return fieldRef{kind: kindString, name: "access_token_secret", s: &id.AccessTokenSecret}
-	case "refresh_token":
+	case fieldRefreshToken:
 		return fieldRef{kind: kindString, name: "refresh_token", s: &id.RefreshToken}
-	case "profileData":
+	case fieldProfileData:
 		return fieldRef{kind: kindObject, name: "profileData", r: &id.ProfileData}
 	}
 	return fieldRef{}
@@ -209,9 +392,16 @@ func (id *Identity) ref(name string) fieldRef {
 // the container whose member they read, and a loc for issues.
 type decoder struct {
 	scanner
+	// src, when set, is data as a string (a text cell): strings without
+	// escapes are then substrings of it, not copies.
+	src     string
 	scratch []byte // unescaped keys and strings
-	arena   []byte // raw values; they are capped sub-slices of it
-	issues  Issues
+	// arena holds the raw values and strings the decoder keeps: raw values
+	// are capped sub-slices of it, strings read-only views. It is only
+	// appended to, never written again, so that both stay valid; one
+	// record's values usually share one arena (see reserve).
+	arena  []byte
+	issues Issues
 }
 
 func (d *decoder) issue(code Code, l loc, msg string) {
@@ -237,20 +427,47 @@ func (d *decoder) textBytes(start, end int, esc bool) []byte {
 	return d.scratch
 }
 
+// reserve makes room in the arena for n bytes taken from data[start:].
+func (d *decoder) reserve(start, n int) {
+	if cap(d.arena)-len(d.arena) >= n {
+		return
+	}
+	// Every value still to come, decoded or compacted, is no longer than
+	// its text in data[start:], so a buffer of that size holds them all:
+	// one allocation per record. Past 2 KiB (long strings may follow) take
+	// chunks instead, so that the values do not keep much more memory
+	// alive than they use.
+	size := len(d.data) - start
+	if size > 2048 {
+		size = 2048
+	}
+	d.arena = make([]byte, 0, max(size, n))
+}
+
+// keep returns b as a string that stays valid: a view of the arena. start
+// is the offset in data of the text b was read from.
+func (d *decoder) keep(start int, b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	d.reserve(start, len(b))
+	off := len(d.arena)
+	d.arena = append(d.arena, b...)
+	return unsafe.String(&d.arena[off], len(b))
+}
+
+// text returns the decoded content of the string data[start:end] (between
+// its quotes): a substring of src, or a string kept in the arena.
+func (d *decoder) text(start, end int, esc bool) string {
+	if !esc && d.src != "" {
+		return d.src[start:end]
+	}
+	return d.keep(start, d.textBytes(start, end, esc))
+}
+
 // raw returns a compacted copy of data[start:end], taken from the arena.
 func (d *decoder) raw(start, end int, ws bool) json.RawMessage {
-	n := end - start
-	if cap(d.arena)-len(d.arena) < n {
-		// Every raw value still to come lies in data[start:], so a
-		// buffer of that size holds them all; past 2 KiB (long strings
-		// may follow) take chunks instead, so that the raw values do not
-		// keep much more memory alive than they use.
-		size := len(d.data) - start
-		if size > 2048 {
-			size = max(n, 2048)
-		}
-		d.arena = make([]byte, 0, size)
-	}
+	d.reserve(start, end-start)
 	off := len(d.arena)
 	if ws {
 		d.arena = appendCompact(d.arena, d.data[start:end])
@@ -312,14 +529,15 @@ func (d *decoder) user(u *User) error {
 	var extra attrSet
 	defer extra.finish(&u.Extra)
 	for {
+		ks := d.pos
 		k, err := d.key()
 		if err != nil {
 			return err
 		}
-		if r := u.ref(string(k)); r.kind != kindNone {
+		if r := u.ref(view(k)); r.kind != kindNone {
 			err = d.field(r, 1, rootLoc(r.name))
 		} else {
-			err = d.extra(&u.Extra, &extra, string(k), 1)
+			err = d.extra(&u.Extra, &extra, d.keep(ks, k), 1)
 		}
 		if err != nil {
 			return err
@@ -337,14 +555,15 @@ func (d *decoder) identity(id *Identity, depth, index int) error {
 	var extra attrSet
 	defer extra.finish(&id.Extra)
 	for {
+		ks := d.pos
 		k, err := d.key()
 		if err != nil {
 			return err
 		}
-		if r := id.ref(string(k)); r.kind != kindNone {
+		if r := id.ref(view(k)); r.kind != kindNone {
 			err = d.field(r, depth, loc{key: "identities", index: index, sub: r.name})
 		} else {
-			err = d.extra(&id.Extra, &extra, string(k), depth)
+			err = d.extra(&id.Extra, &extra, d.keep(ks, k), depth)
 		}
 		if err != nil {
 			return err
@@ -408,7 +627,7 @@ func (d *decoder) readString(depth int, l loc) (string, bool, error) {
 		if err != nil {
 			return "", false, err
 		}
-		return string(d.textBytes(start, end, esc)), true, nil
+		return d.text(start, end, esc), true, nil
 	case 'n':
 		return "", true, d.literal("null")
 	}
@@ -424,12 +643,11 @@ func (d *decoder) readUserID(depth int, l loc) (string, bool, error) {
 	if err := d.number(); err != nil {
 		return "", false, err
 	}
-	num := d.data[start:d.pos]
-	if !isIntText(num) {
+	if !isIntText(d.data[start:d.pos]) {
 		d.issue(CodeInvalidType, l, "expected a string or an integer")
 		return "", false, nil
 	}
-	return string(num), true, nil
+	return d.text(start, d.pos, false), true, nil
 }
 
 func (d *decoder) readBool(depth int, l loc) (Bool, bool, error) {
@@ -529,10 +747,17 @@ func (d *decoder) identities(dst *[]Identity, depth int, l loc) error {
 	default:
 		return d.wrong(depth, l, "an array")
 	}
+	ids, err := d.identityList(depth, l)
+	*dst = ids
+	return err
+}
+
+// identityList reads the elements of an array of identities; the ones
+// read are returned even with an error.
+func (d *decoder) identityList(depth int, l loc) ([]Identity, error) {
 	ids := []Identity{}
-	defer func() { *dst = ids }()
 	if d.open(']') {
-		return nil
+		return ids, nil
 	}
 	for i := 0; ; i++ {
 		ids = append(ids, Identity{})
@@ -543,10 +768,10 @@ func (d *decoder) identities(dst *[]Identity, depth int, l loc) error {
 			err = d.wrong(depth+1, loc{key: l.key, index: i}, "an object")
 		}
 		if err != nil {
-			return err
+			return ids, err
 		}
 		if more, err := d.more(']'); !more {
-			return err
+			return ids, err
 		}
 	}
 }
@@ -560,24 +785,27 @@ func (d *decoder) mfaFactors(dst *[]MFAFactor, depth int, l loc) error {
 	default:
 		return d.wrong(depth, l, "an array")
 	}
+	fs, err := d.factorList(depth)
+	*dst = fs
+	return err
+}
+
+// factorList reads the elements of an array of MFA factors; the ones read
+// are returned even with an error.
+func (d *decoder) factorList(depth int) ([]MFAFactor, error) {
 	fs := []MFAFactor{}
-	defer func() { *dst = fs }()
 	if d.open(']') {
-		return nil
+		return fs, nil
 	}
 	for {
 		start := d.pos
 		d.ws = false
 		if err := d.value(depth + 1); err != nil {
-			return err
+			return fs, err
 		}
-		f, ok := parseFactor(d.data[start:d.pos])
-		if !ok {
-			f = MFAFactor{Raw: d.raw(start, d.pos, d.ws)}
-		}
-		fs = append(fs, f)
+		fs = append(fs, d.factor(start, d.pos, d.ws))
 		if more, err := d.more(']'); !more {
-			return err
+			return fs, err
 		}
 	}
 }
@@ -597,50 +825,75 @@ func (d *decoder) extra(list *[]Attr, set *attrSet, key string, depth int) error
 	return nil
 }
 
-// parseFactor recognises the three shapes of an MFA factor:
+// factor reads the well-formed MFA factor data[start:end]: one of the
+// three shapes, else a raw value.
+func (d *decoder) factor(start, end int, ws bool) MFAFactor {
+	item := d.data[start:end]
+	if shape, a, b := factorShape(item); shape != factorRaw {
+		// a and b delimit the string's content in item.
+		if s := d.text(start+a, start+b, bytes.IndexByte(item[a:b], '\\') >= 0); s != "" {
+			switch shape {
+			case factorTOTP:
+				return MFAFactor{TOTPSecret: s}
+			case factorPhone:
+				return MFAFactor{Phone: s}
+			default:
+				return MFAFactor{Email: s}
+			}
+		}
+	}
+	return MFAFactor{Raw: d.raw(start, end, ws)}
+}
+
+// The shapes of an MFA factor factorShape tells apart.
+const (
+	factorRaw = iota
+	factorTOTP
+	factorPhone
+	factorEmail
+)
+
+// factorShape recognises the three shapes of an MFA factor:
 // {"totp":{"secret":S}}, {"phone":{"value":S}} and {"email":{"value":S}},
-// S a non-empty string. item must be well-formed.
-func parseFactor(item []byte) (MFAFactor, bool) {
-	var f MFAFactor
+// S a string. It returns the shape (factorRaw for none of them) and the
+// span of S's content (between its quotes) in item. item must be
+// well-formed.
+func factorShape(item []byte) (shape, start, end int) {
 	var it rawIter
 	if !it.init(item, '{') {
-		return f, false
+		return factorRaw, 0, 0
 	}
 	k, kesc, v, ok := it.nextMember()
 	if !ok {
-		return f, false
+		return factorRaw, 0, 0
 	}
 	if _, _, _, more := it.nextMember(); more || it.bad {
-		return f, false
+		return factorRaw, 0, 0
 	}
-	var dst *string
 	inner := "value"
 	switch {
 	case keyIs(k, kesc, "totp"):
-		dst, inner = &f.TOTPSecret, "secret"
+		shape, inner = factorTOTP, "secret"
 	case keyIs(k, kesc, "phone"):
-		dst = &f.Phone
+		shape = factorPhone
 	case keyIs(k, kesc, "email"):
-		dst = &f.Email
+		shape = factorEmail
 	default:
-		return f, false
+		return factorRaw, 0, 0
 	}
+	outer := it.i - len(v) // offset of v in item
 	if !it.init(v, '{') {
-		return f, false
+		return factorRaw, 0, 0
 	}
 	k, kesc, v, ok = it.nextMember()
 	if !ok || !keyIs(k, kesc, inner) || v[0] != '"' {
-		return f, false
+		return factorRaw, 0, 0
 	}
+	at := outer + it.i - len(v)
 	if _, _, _, more := it.nextMember(); more || it.bad {
-		return f, false
+		return factorRaw, 0, 0
 	}
-	s, err := Unquote(v)
-	if err != nil || s == "" {
-		return f, false
-	}
-	*dst = s
-	return f, true
+	return shape, at + 1, at + len(v) - 1
 }
 
 // attrSet adds attributes to a list with the rule "last one wins, at the
@@ -802,7 +1055,7 @@ func parseTime[T string | []byte](s T) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	if n == 10 {
-		return time.Date(year, time.Month(mo), day, 0, 0, 0, 0, time.UTC), true
+		return utcTime(daysFromCivil(year, mo, day)*86400, 0), true
 	}
 	if c := s[10]; c != 'T' && c != 't' && c != ' ' {
 		return time.Time{}, false
@@ -869,8 +1122,105 @@ func parseTime[T string | []byte](s T) (time.Time, bool) {
 	if i != n {
 		return time.Time{}, false
 	}
+	if zone == time.UTC {
+		return utcTime(daysFromCivil(year, mo, day)*86400+int64(hh*3600+mm*60+ss), ns), true
+	}
 	return time.Date(year, time.Month(mo), day, hh, mm, ss, ns, zone), true
 }
+
+// utcTime is time.Unix(sec, ns).UTC(), the same value time.Date gives for
+// UTC.
+func utcTime(sec int64, ns int) time.Time { return time.Unix(sec, int64(ns)).UTC() }
+
+// daysFromCivil returns the days from 1970-01-01 to the proleptic
+// Gregorian date y-m-d (m 1–12), as in H. Hinnant's "chrono-Compatible
+// Low-Level Date Algorithms".
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y
+	if era < 0 {
+		era -= 399
+	}
+	era /= 400
+	yoe := y - era*400 // [0, 399]
+	mp := m + 9        // March is month 0
+	if m > 2 {
+		mp = m - 3
+	}
+	doy := (153*mp+2)/5 + d - 1            // [0, 365]
+	doe := yoe*365 + yoe/4 - yoe/100 + doy // [0, 146096]
+	return int64(era)*146097 + int64(doe) - 719468
+}
+
+// civilFromDays is the inverse of daysFromCivil.
+func civilFromDays(days int64) (y, m, d int) {
+	z := days + 719468
+	era := z
+	if era < 0 {
+		era -= 146096
+	}
+	era /= 146097
+	doe := int(z - era*146097)                             // [0, 146096]
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // [0, 399]
+	doy := doe - (365*yoe + yoe/4 - yoe/100)               // [0, 365]
+	mp := (5*doy + 2) / 153                                // [0, 11]
+	d = doy - (153*mp+2)/5 + 1
+	m = mp + 3
+	if mp >= 10 {
+		m = mp - 9
+	}
+	y = yoe + int(era)*400
+	if m <= 2 {
+		y++
+	}
+	return y, m, d
+}
+
+// The Unix seconds of 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z.
+const (
+	minRFC3339Unix = -62167219200
+	maxRFC3339Unix = 253402300799
+)
+
+// appendRFC3339 appends t formatted with time.RFC3339Nano: directly for
+// UTC times of years 0000–9999 (every time parseTime makes in UTC), else
+// with AppendFormat.
+func appendRFC3339(dst []byte, t time.Time) []byte {
+	sec := t.Unix()
+	if t.Location() != time.UTC || sec < minRFC3339Unix || sec > maxRFC3339Unix {
+		return t.AppendFormat(dst, time.RFC3339Nano)
+	}
+	days, rem := sec/86400, int(sec%86400)
+	if rem < 0 {
+		days, rem = days-1, rem+86400
+	}
+	y, m, d := civilFromDays(days)
+	hh, mm, ss := rem/3600, rem/60%60, rem%60
+	dst = append(dst, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+m/10), byte('0'+m%10), '-', byte('0'+d/10), byte('0'+d%10), 'T',
+		byte('0'+hh/10), byte('0'+hh%10), ':', byte('0'+mm/10), byte('0'+mm%10), ':',
+		byte('0'+ss/10), byte('0'+ss%10))
+	if ns := t.Nanosecond(); ns != 0 {
+		var frac [10]byte
+		frac[0] = '.'
+		for i := 9; i > 0; i-- {
+			frac[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := 10
+		for frac[n-1] == '0' {
+			n--
+		}
+		dst = append(dst, frac[:n]...)
+	}
+	return append(dst, 'Z')
+}
+
+// view returns b as a string without copying it, for a lookup that does
+// not keep the string.
+func view(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 func daysIn(m time.Month, year int) int {
 	switch m {
@@ -972,7 +1322,7 @@ func appendTime(dst []byte, key string, t time.Time) []byte {
 		}
 	}
 	dst = append(append(dst, key...), '"')
-	return append(t.AppendFormat(dst, time.RFC3339Nano), '"')
+	return append(appendRFC3339(dst, t), '"')
 }
 
 func appendRaw(dst []byte, key string, v json.RawMessage) []byte {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -956,4 +957,68 @@ func BenchmarkEncodingJSON(b *testing.B) {
 			}
 		}
 	})
+}
+
+func TestAppendRFC3339_MatchesAppendFormat(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	times := []time.Time{
+		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1969, 12, 31, 23, 59, 59, 1, time.UTC),
+		time.Date(2000, 2, 29, 12, 0, 0, 100, time.UTC), time.Date(1900, 3, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 12, 31, 0, 0, 0, 0, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2020, 1, 2, 3, 4, 5, 0, time.FixedZone("", 3600)), time.Date(2020, 1, 2, 3, 4, 5, 0, time.FixedZone("", 0)),
+		time.UnixMilli(1600000000123).UTC(), time.UnixMilli(1600000000123),
+	}
+	for range 20000 {
+		sec := minRFC3339Unix + r.Int64N(maxRFC3339Unix-minRFC3339Unix+1)
+		ns := r.Int64N(1e9)
+		switch r.IntN(3) {
+		case 0:
+			ns = 0
+		case 1:
+			ns -= ns % 1e6
+		}
+		times = append(times, time.Unix(sec, ns).UTC())
+	}
+	for _, tm := range times {
+		want := tm.AppendFormat([]byte("x"), time.RFC3339Nano)
+		if got := appendRFC3339([]byte("x"), tm); string(got) != string(want) {
+			t.Fatalf("appendRFC3339(%v) = %s, want %s", tm, got, want)
+		}
+	}
+}
+
+func TestParseTime_MatchesTimeDate(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 20000 {
+		y, mo, d := r.IntN(10000), 1+r.IntN(12), 1+r.IntN(28)
+		hh, mm, ss, ns := r.IntN(24), r.IntN(60), r.IntN(60), r.IntN(1e9)
+		want := time.Date(y, time.Month(mo), d, hh, mm, ss, ns, time.UTC)
+		text := fmt.Sprintf("%04d-%02d-%02dT%02d:%02d:%02d.%09dZ", y, mo, d, hh, mm, ss, ns)
+		if got, ok := parseTime(text); !ok || got != want {
+			t.Fatalf("parseTime(%s) = %v, %v; want %v", text, got, ok, want)
+		}
+		want = time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
+		if got, ok := parseTime(text[:10]); !ok || got != want {
+			t.Fatalf("parseTime(%s) = %v, %v; want %v", text[:10], got, ok, want)
+		}
+	}
+	for days := int64(-800000); days < 3000000; days += 997 {
+		y, m, d := civilFromDays(days)
+		if back := daysFromCivil(y, m, d); back != days {
+			t.Fatalf("civilFromDays(%d) = %d-%d-%d, back %d", days, y, m, d, back)
+		}
+		if want := time.Unix(days*86400, 0).UTC(); want.Year() != y || int(want.Month()) != m || want.Day() != d {
+			t.Fatalf("civilFromDays(%d) = %d-%d-%d, want %v", days, y, m, d, want)
+		}
+	}
+}
+
+func BenchmarkAppendRFC3339(b *testing.B) {
+	tm := time.UnixMilli(1600000000123).UTC()
+	buf := make([]byte, 0, 64)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = appendRFC3339(buf[:0], tm)
+	}
 }

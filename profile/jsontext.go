@@ -244,6 +244,13 @@ const (
 	msb = 0x8080808080808080
 )
 
+// load64 reads 8 bytes of s at i, little-endian (one load).
+func load64(s string, i int) uint64 {
+	w := s[i : i+8]
+	return uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+}
+
 // special reports (as a non-zero word) whether any of the 8 bytes in v is
 // a control character, '"', '\\' or not ASCII: the bytes a string scanner or
 // quoter must look at. It may flag a few bytes more, never fewer.
@@ -507,14 +514,21 @@ func AppendString(dst []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		if i+8 <= len(s) {
-			w := s[i : i+8]
-			m := special(uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-				uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56)
+			m := special(load64(s, i))
 			if m == 0 {
 				i += 8
 				continue
 			}
 			// The lowest flagged byte is a real one: skip to it.
+			i += bits.TrailingZeros64(m) >> 3
+		} else if len(s) >= 8 {
+			// The tail: the last word of s, without the bytes before i
+			// (looked at already). A byte they flag wrongly (a borrow)
+			// only costs a look below; a special byte is never missed.
+			m := special(load64(s, len(s)-8)) >> (8 * (i - (len(s) - 8)))
+			if m == 0 {
+				break
+			}
 			i += bits.TrailingZeros64(m) >> 3
 		}
 		c := s[i]

@@ -365,3 +365,73 @@ func TestRawIter_AgreesWithValidatingIterators(t *testing.T) {
 		checkRawIter(t, in)
 	}
 }
+
+// refAppendString is AppendString one rune at a time, the reference of
+// its word-at-a-time scan.
+func refAppendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			switch {
+			case r == utf8.RuneError && size == 1:
+				dst = append(dst, `\ufffd`...)
+			case r == '\u2028':
+				dst = append(dst, `\u2028`...)
+			case r == '\u2029':
+				dst = append(dst, `\u2029`...)
+			default:
+				dst = append(dst, s[i:i+size]...)
+			}
+			i += size
+			continue
+		}
+		switch {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c == '\n':
+			dst = append(dst, `\n`...)
+		case c == '\r':
+			dst = append(dst, `\r`...)
+		case c == '\t':
+			dst = append(dst, `\t`...)
+		case c == '\b':
+			dst = append(dst, `\b`...)
+		case c == '\f':
+			dst = append(dst, `\f`...)
+		case c < 0x20:
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		default:
+			dst = append(dst, c)
+		}
+		i++
+	}
+	return append(dst, '"')
+}
+
+func TestAppendString_AgreesWithPlainQuoter(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	pieces := []string{"a", "b", "é", "—", "\u2028", "\u2029", "\"", "\\", "\n", "\x01", "\x1f", "!", "#", "\xff", "\xe2\x80", "😀", " "}
+	for range 50000 {
+		var b strings.Builder
+		for range r.IntN(30) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		s := b.String()
+		if got, want := AppendString([]byte("x"), s), refAppendString([]byte("x"), s); !bytes.Equal(got, want) {
+			t.Fatalf("AppendString(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+func FuzzAppendString(f *testing.F) {
+	f.Add("plain ascii text, longer than eight bytes")
+	f.Add("tail\"q")
+	f.Add("é\u2028\xff\x00")
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := AppendString(nil, s), refAppendString(nil, s); !bytes.Equal(got, want) {
+			t.Fatalf("AppendString(%q) = %q, want %q", s, got, want)
+		}
+	})
+}

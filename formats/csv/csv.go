@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/ferry-dev/ferry/pipeline"
 	"github.com/ferry-dev/ferry/profile"
@@ -327,6 +328,8 @@ func (d *Decoder) Skip(ctx context.Context, cp pipeline.Checkpoint) error {
 // column that is dropped.
 type column struct {
 	path string
+	p    profile.Path // path, resolved once
+	code profile.Code // the issue code of a cell the profile refuses
 }
 
 // layout is a file's header resolved to profile paths. It decodes the
@@ -369,7 +372,7 @@ func newLayout(names []string, opts Options, delim byte) (*layout, error) {
 			return nil, fmt.Errorf("%w: columns %d and %d both hold %s", ErrHeader, j+1, i+1, path)
 		}
 		seen[path] = i
-		l.cols[i].path = path
+		l.cols[i] = column{path: path, p: profile.CompilePath(path), code: cellCode(path)}
 	}
 	return l, nil
 }
@@ -385,12 +388,21 @@ type row struct {
 // DecodeChunk parses the rows of c into b.Records. A row with malformed
 // quoting, invalid UTF-8 or a field count unlike the header's becomes a
 // reject with CodeParse; a cell the profile cannot take is an issue of the
-// record. Cells hold substrings of one copy of the chunk's text.
+// record.
+//
+// Cells hold substrings of c.Data itself, not of a copy: Decoder.Next hands
+// out bytes that it never writes again (see input.take), so they can be
+// read as a string. A chunk decoded here must come from Decoder.Next, and
+// nothing may write to its Data while its records live. Quoted cells with
+// doubled quotes are unescaped into one buffer per chunk, held the same way.
 func (l *layout) DecodeChunk(c *pipeline.Chunk, b *pipeline.Batch) {
 	p := l.scratch.Get().(*parser)
 	defer l.scratch.Put(p)
-	p.cells, p.esc, p.rows = p.cells[:0], p.esc[:0], p.rows[:0]
-	text := string(c.Data)
+	p.cells, p.rows = p.cells[:0], p.rows[:0]
+	// The unescaped text goes to a fresh buffer, sized after the last
+	// chunk's: the records keep it.
+	p.esc = make([]byte, 0, p.escHint)
+	text := unsafe.String(unsafe.SliceData(c.Data), len(c.Data))
 	checkUTF8 := !utf8.ValidString(text)
 
 	// First pass: split rows and fields.
@@ -398,13 +410,16 @@ func (l *layout) DecodeChunk(c *pipeline.Chunk, b *pipeline.Batch) {
 	var sp splitter
 	for pos := 0; pos < len(text); {
 		n := sp.next(c.Data[pos:], l.delim)
-		if n < 0 {
-			n = len(text) - pos
-			sp = splitter{}
-		}
-		rec := text[pos : pos+n]
+		rec := text[pos:]
 		at := line
-		line += int64(strings.Count(rec, "\n"))
+		if n < 0 { // the last row, without a line end
+			n = len(rec)
+			sp = splitter{}
+			line += int64(strings.Count(rec, "\n"))
+		} else {
+			rec = rec[:n]
+			line += int64(sp.last)
+		}
 		base := pos
 		pos += n
 		if blankRecord(c.Data[base:pos]) {
@@ -425,8 +440,10 @@ func (l *layout) DecodeChunk(c *pipeline.Chunk, b *pipeline.Batch) {
 	}
 
 	// Second pass: fill the users.
-	esc := string(p.esc)
-	b.Records = slices.Grow(b.Records, len(p.rows))
+	esc := unsafe.String(unsafe.SliceData(p.esc), len(p.esc))
+	p.escHint = len(p.esc) + len(p.esc)/8
+	p.esc = nil
+	b.Records = zeroRoom(b.Records, len(p.rows))
 	index := c.Index
 	for _, r := range p.rows {
 		at := pipeline.Position{Source: c.Source, Line: r.line, Index: index}
@@ -436,19 +453,34 @@ func (l *layout) DecodeChunk(c *pipeline.Chunk, b *pipeline.Batch) {
 				Issues: profile.Issues{{Code: profile.CodeParse, Message: r.msg}}})
 			continue
 		}
-		b.Records = append(b.Records, pipeline.Record{Origin: at})
+		// The room past len is zero (zeroRoom): no need to write a zero
+		// Record over it.
+		b.Records = b.Records[:len(b.Records)+1]
 		rec := &b.Records[len(b.Records)-1]
+		rec.Origin = at
 		for j, cl := range p.cells[r.cells : r.cells+r.n] {
-			path := l.cols[j].path
-			if cl.a == cl.b || path == "" {
+			col := &l.cols[j]
+			if cl.a == cl.b || col.path == "" {
 				continue
 			}
-			if err := rec.User.SetText(path, cellText(text, esc, cl)); err != nil {
-				rec.Issues.Add(cellCode(path), path, fmt.Sprintf("column %d: %v", j+1, err))
+			if err := rec.User.SetTextPath(col.p, cellText(text, esc, cl)); err != nil {
+				rec.Issues.Add(col.code, col.path, fmt.Sprintf("column %d: %v", j+1, err))
 			}
 		}
 	}
 	b.Read += len(p.rows)
+}
+
+// zeroRoom returns recs with room for n more records, all zero. A new
+// array is zero already; room in the old one is cleared.
+func zeroRoom(recs []pipeline.Record, n int) []pipeline.Record {
+	if cap(recs)-len(recs) >= n {
+		clear(recs[len(recs) : len(recs)+n])
+		return recs
+	}
+	grown := make([]pipeline.Record, len(recs), len(recs)+n)
+	copy(grown, recs)
+	return grown
 }
 
 // cellCode is the issue code of a cell the profile refused: CodeFormat
@@ -475,10 +507,11 @@ func cellText(text, esc string, cl cell) string {
 // or a line end (RFC 4180). It is safe for concurrent use.
 type Encoder struct {
 	fields []string
-	// whole marks the fields that are root attributes holding JSON
-	// (jsonRoots): they are compacted into a scratch buffer, as GetText
-	// would into a new string.
-	whole  []bool
+	paths  []profile.Path // fields, resolved once
+	// object marks the fields that are root attributes holding a JSON
+	// object (jsonRoots but identities and mfa_factors): they are written
+	// as compact JSON even when they hold a JSON string.
+	object []bool
 	header []byte
 	delim  byte
 	eol    string
@@ -495,9 +528,11 @@ func NewEncoder(opts Options) pipeline.Encoder {
 	if opts.CRLF {
 		e.eol = "\r\n"
 	}
-	e.whole = make([]bool, len(e.fields))
+	e.object = make([]bool, len(e.fields))
+	e.paths = make([]profile.Path, len(e.fields))
 	for i, f := range e.fields {
-		e.whole[i] = slices.Contains(jsonRoots, f)
+		e.object[i] = slices.Contains(jsonRoots, f) && f != "identities" && f != "mfa_factors"
+		e.paths[i] = profile.CompilePath(f)
 		if i > 0 {
 			e.header = append(e.header, e.delim)
 		}
@@ -521,7 +556,8 @@ func (e *Encoder) Separator() []byte { return nil }
 func (e *Encoder) Footer() []byte { return nil }
 
 // Encode appends one row per record of b. Attributes outside the Fields
-// are not written.
+// are not written. Cells are appended to dst directly and quoted
+// afterwards when they need it; dst is sized once, from the first row.
 func (e *Encoder) Encode(dst []byte, b *pipeline.Batch) ([]byte, error) {
 	if e.err != nil {
 		return dst, e.err
@@ -534,7 +570,7 @@ func (e *Encoder) Encode(dst []byte, b *pipeline.Batch) ([]byte, error) {
 			if j > 0 {
 				dst = append(dst, e.delim)
 			}
-			if e.whole[j] {
+			if e.object[j] {
 				if v, ok := u.GetJSON(f); ok && len(v) > 0 {
 					c, err := profile.Compact(scratch[:0], v)
 					if err != nil {
@@ -545,16 +581,29 @@ func (e *Encoder) Encode(dst []byte, b *pipeline.Batch) ([]byte, error) {
 				}
 				continue
 			}
-			if v, ok := u.GetText(f); ok && v != "" {
-				dst = appendCell(dst, e, v)
+			at := len(dst)
+			dst, _ = u.AppendTextPath(dst, e.paths[j])
+			if v := dst[at:]; len(v) > 0 && e.mustQuote(v) {
+				scratch = append(scratch[:0], v...)
+				dst = appendCell(dst[:at], e, scratch)
 			}
 		}
 		if len(dst) == start { // one column, empty: not a blank line
 			dst = append(dst, `""`...)
 		}
 		dst = append(dst, e.eol...)
+		if i == 0 {
+			if n, size := len(b.Records)-1, len(dst)-start; cap(dst)-len(dst) < n*(size+size/16) {
+				dst = slices.Grow(dst, n*(size+size/16))
+			}
+		}
 	}
 	return dst, nil
+}
+
+// mustQuote reports whether appendCell would quote v.
+func (e *Encoder) mustQuote(v []byte) bool {
+	return (e.escape && strings.IndexByte("=+-@\t\r", v[0]) >= 0) || needsQuotes(v, e.delim)
 }
 
 // jsonRoots are the root attributes that hold a JSON object or array.

@@ -7,7 +7,12 @@ import (
 )
 
 const (
-	defaultBufSize = 1 << 20
+	// defaultBufSize is the size of a fresh buffer, once the input has
+	// proved long (the first ones are smaller). Each one holds
+	// several chunks (1000 rows of a typical export are under 1 MiB), so
+	// that the partial row at its end, copied to the next buffer, is a
+	// small share of the input; reads fill the free tail directly.
+	defaultBufSize = 4 << 20
 	minRead        = 64 << 10
 	maxEmptyReads  = 100
 	// DefaultMaxRecordBytes is the default of Options.MaxRecordBytes.
@@ -42,7 +47,9 @@ func (in *input) fill() bool {
 	}
 	if len(in.buf)-in.end < minRead {
 		n := in.end - in.start
-		nb := make([]byte, max(defaultBufSize, 2*n+minRead))
+		// Buffers double from 2×minRead up to defaultBufSize, so that a
+		// small input costs a small buffer.
+		nb := make([]byte, max(min(2*len(in.buf), defaultBufSize), 2*minRead, 2*n+minRead))
 		copy(nb, in.buf[in.start:in.end])
 		in.buf, in.start, in.end = nb, 0, n
 	}

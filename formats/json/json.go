@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/ferry-dev/ferry/pipeline"
@@ -448,8 +449,8 @@ func (chunkDecoder) DecodeChunk(c *pipeline.Chunk, b *pipeline.Batch) {
 		at := pipeline.Position{Source: c.Source, Line: line, Index: index}
 		line += int64(bytes.Count(elem, nl))
 		index++
-		if msg := check(elem); msg != "" {
-			b.Rejects = append(b.Rejects, parseReject(at, msg))
+		if elem[0] != '{' {
+			b.Rejects = append(b.Rejects, parseReject(at, "array element is not a JSON object"))
 			continue
 		}
 		b.Records = append(b.Records, pipeline.Record{Origin: at})
@@ -458,7 +459,7 @@ func (chunkDecoder) DecodeChunk(c *pipeline.Chunk, b *pipeline.Batch) {
 		if err != nil {
 			b.Records[len(b.Records)-1] = pipeline.Record{}
 			b.Records = b.Records[:len(b.Records)-1]
-			b.Rejects = append(b.Rejects, parseReject(at, syntaxMessage(err)))
+			b.Rejects = append(b.Rejects, parseReject(at, syntaxMessage(elem, err)))
 			continue
 		}
 		r.Issues = is
@@ -466,21 +467,14 @@ func (chunkDecoder) DecodeChunk(c *pipeline.Chunk, b *pipeline.Batch) {
 	b.Read += int(index - c.Index)
 }
 
-// check returns why an element cannot be a user object, or "".
-func check(elem []byte) string {
-	if elem[0] != '{' {
-		return "array element is not a JSON object"
-	}
+// syntaxMessage describes why DecodeJSON refused elem: invalid UTF-8
+// (checked only now: DecodeJSON accepts nothing else, so valid text needs
+// no second pass), else the position and rule of a *profile.SyntaxError
+// (which never quotes the text), else a fixed message.
+func syntaxMessage(elem []byte, err error) string {
 	if !utf8.Valid(elem) {
 		return "invalid UTF-8"
 	}
-	return ""
-}
-
-// syntaxMessage describes why DecodeJSON refused an element: the position
-// and rule of a *profile.SyntaxError (which never quotes the text), else a
-// fixed message.
-func syntaxMessage(err error) string {
 	if se, ok := errors.AsType[*profile.SyntaxError](err); ok {
 		return "malformed JSON object: " + se.Error()
 	}
@@ -521,10 +515,18 @@ func (Encoder) Separator() []byte { return []byte(",\n") }
 func (e Encoder) Footer() []byte { return e.footer }
 
 // Encode appends each record of b as ",\n" and one compact JSON object.
+// It sizes dst once, from the first record, rather than let it grow by
+// doubling.
 func (Encoder) Encode(dst []byte, b *pipeline.Batch) ([]byte, error) {
 	for i := range b.Records {
+		start := len(dst)
 		dst = append(dst, ",\n"...)
 		dst = profile.AppendJSON(dst, &b.Records[i].User)
+		if i == 0 {
+			if n, size := len(b.Records)-1, len(dst)-start; cap(dst)-len(dst) < n*(size+size/16) {
+				dst = slices.Grow(dst, n*(size+size/16))
+			}
+		}
 	}
 	return dst, nil
 }

@@ -76,3 +76,23 @@ func BenchmarkEncode(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*len(users))/b.Elapsed().Seconds(), "records/s")
 }
+
+// BenchmarkEncodeFresh encodes batches of 1000 users into a new buffer
+// each time, as the pipeline does (every batch brings its own Out).
+func BenchmarkEncodeFresh(b *testing.B) {
+	users := formattest.Generate(1000)
+	batch := &pipeline.Batch{Records: make([]pipeline.Record, len(users))}
+	for i := range users {
+		batch.Records[i].User = users[i]
+	}
+	enc := ndjson.NewEncoder(ndjson.Options{})
+	out, _ := enc.Encode(nil, batch)
+	b.SetBytes(int64(len(out)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := enc.Encode(nil, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(users))/b.Elapsed().Seconds(), "records/s")
+}

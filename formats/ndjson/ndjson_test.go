@@ -158,3 +158,24 @@ func TestDecoder_SkipRefusesOffsetInsideALine(t *testing.T) {
 		t.Errorf("index disagreeing with offset: %v, want ErrCheckpoint", err)
 	}
 }
+
+func TestDecoder_RejectMessages(t *testing.T) {
+	tests := []struct{ name, line, want string }{
+		{"not an object", `["a"]`, "line is not a JSON object"},
+		{"invalid utf-8 in a string", "{\"name\":\"\xff\"}", "invalid UTF-8"},
+		{"invalid utf-8 outside strings", "{\"name\":1\xff}", "invalid UTF-8"},
+		{"invalid utf-8 after a syntax error", "{\"name\":,\"\xff\"}", "invalid UTF-8"},
+		{"syntax error", `{"name":}`, "malformed JSON object: json: offset 8: invalid character, expected a value"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := formattest.DecodeAll(t.Context(), t, ndjson.NewDecoder(strings.NewReader(tt.line+"\n"), "t", ndjson.Options{}), 10)
+			if len(res.Rejects) != 1 || len(res.Rejects[0].Issues) != 1 {
+				t.Fatalf("rejects %+v, want one with one issue", res.Rejects)
+			}
+			if got := res.Rejects[0].Issues[0].Message; got != tt.want {
+				t.Errorf("message %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
