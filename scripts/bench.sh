@@ -33,9 +33,11 @@ size=$(stat -c %s "$csv")
 echo "input: $csv ($((size / 1024 / 1024)) MB)" >&2
 
 "$DUCKDB" "SELECT 1" >/dev/null # install outside the timing
-rm -f "$DIR/o.ndjson" "$DIR/users.ndjson" "$DIR/bench.db"*
+rm -f "$DIR/o.ndjson" "$DIR/users.ndjson" "$DIR/o.parquet" "$DIR/users.parquet" "$DIR/bench.db"*
 measure "duckdb csv->ndjson" "$DUCKDB" "COPY (SELECT * FROM read_csv('$csv')) TO '$DIR/o.ndjson' (FORMAT json)"
 measure "ferry convert csv->ndjson" "$FERRY" convert "$csv" "$DIR/users.ndjson" -q
+measure "duckdb csv->parquet (zstd)" "$DUCKDB" "COPY (SELECT * FROM read_csv('$csv')) TO '$DIR/o.parquet' (FORMAT parquet, COMPRESSION zstd)"
+measure "ferry convert csv->parquet" "$FERRY" convert "$csv" "$DIR/users.parquet" -q
 measure "ferry import csv->sqlite" "$FERRY" import "$csv" --to "sqlite://$DIR/bench.db" -q
 
 duck=$(echo "${results[0]}" | cut -d'|' -f2)

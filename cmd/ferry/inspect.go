@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ferry-dev/ferry/formats/parquet"
 	"github.com/ferry-dev/ferry/pipeline"
 	"github.com/ferry-dev/ferry/profile"
 )
@@ -75,6 +77,11 @@ often (metadata keys one level deep), and the first rows with personal data mask
 			for _, k := range keys {
 				fmt.Fprintf(w, "  %-32s %10d\n", k, sink.attrs[k])
 			}
+			if strings.HasPrefix(format, "parquet") {
+				if err := printParquet(w, loc); err != nil {
+					return err
+				}
+			}
 			if len(sink.sample) > 0 {
 				fmt.Fprintf(w, "first %d rows (masked):\n", len(sink.sample))
 				for _, s := range sink.sample {
@@ -135,3 +142,47 @@ func (s *inspector) Write(ctx context.Context, b *pipeline.Batch) error {
 }
 
 func (s *inspector) Close(context.Context) error { return nil }
+
+// printParquet adds what a Parquet footer tells: row groups, columns and
+// their codecs, and how each column maps to the profile. No statistics:
+// min and max values are personal data.
+func printParquet(w io.Writer, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	info, err := parquet.Inspect(f, st.Size())
+	if err != nil {
+		return fmt.Errorf("inspect %s: %w", path, err)
+	}
+	fmt.Fprintf(w, "parquet:    %d rows in %d row groups", info.Rows, len(info.RowGroups))
+	if info.CreatedBy != "" {
+		fmt.Fprintf(w, ", written by %s", info.CreatedBy)
+	}
+	fmt.Fprintln(w)
+	for i, rg := range info.RowGroups {
+		fmt.Fprintf(w, "  row group %d: %d rows, %d bytes (%d uncompressed), page index %v\n", i, rg.Rows, rg.CompressedBytes, rg.UncompressedBytes, rg.PageIndex)
+	}
+	fmt.Fprintln(w, "columns:")
+	for _, c := range info.Columns {
+		logical := c.Logical
+		if logical != "" {
+			logical = " " + logical
+		}
+		fmt.Fprintf(w, "  %-40s %s%s %s, %d values, %d nulls, %d bytes\n", c.Path, c.Physical, logical, c.Codec, c.Values, c.Nulls, c.CompressedBytes)
+	}
+	for _, fi := range info.Fields {
+		switch {
+		case fi.Unknown:
+			fmt.Fprintf(w, "  %s: kept as an unknown attribute\n", fi.Name)
+		case fi.Path != "" && fi.Path != fi.Name:
+			fmt.Fprintf(w, "  %s: read as %s\n", fi.Name, fi.Path)
+		}
+	}
+	return nil
+}

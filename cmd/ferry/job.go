@@ -48,6 +48,9 @@ type runFlags struct {
 	noPicture       bool
 	require         string
 	dedupe          bool
+	compression     string
+	rowGroupRows    int
+	flatten         []string
 	s3              s3Flags
 	pw              passwordFlags // breached-password screening (passwords.go)
 }
@@ -92,6 +95,9 @@ func (f *runFlags) registerOutput(cmd *cobra.Command) {
 	p.StringVar(&f.toFormat, "to-format", "", "output format (csv, ndjson, json); default: from the extension")
 	p.StringSliceVar(&f.fields, "fields", nil, "paths to write, e.g. email,user_metadata.plan; 'path=Column' renames (CSV)")
 	f.s3.registerSink(cmd)
+	p.StringVar(&f.compression, "compression", "zstd", "Parquet compression: zstd, snappy or none")
+	p.IntVar(&f.rowGroupRows, "row-group-rows", 122880, "Parquet rows per row group")
+	p.StringSliceVar(&f.flatten, "flatten", nil, "Parquet/Arrow: metadata paths to promote to columns, e.g. user_metadata.plan")
 	p.BoolVar(&f.includeSecret, "include-secrets", false, "write password hashes and MFA secrets (off by default)")
 	p.DurationVar(&f.checkpointEvery, "checkpoint-every", time.Second, "how often a file output records a resumable checkpoint")
 }

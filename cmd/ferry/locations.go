@@ -8,9 +8,11 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	arrowfmt "github.com/ferry-dev/ferry/formats/arrow"
 	"github.com/ferry-dev/ferry/formats/csv"
 	fjson "github.com/ferry-dev/ferry/formats/json"
 	"github.com/ferry-dev/ferry/formats/ndjson"
+	"github.com/ferry-dev/ferry/formats/parquet"
 	"github.com/ferry-dev/ferry/pipeline"
 	"github.com/ferry-dev/ferry/profile"
 	filesink "github.com/ferry-dev/ferry/sinks/file"
@@ -71,7 +73,49 @@ func (a *app) registry() (*pipeline.Registry, error) {
 	if f.delimiter == "," {
 		tsvOpts.Delimiter = '\t'
 	}
+	popts := parquet.Options{Compression: f.compression, RowGroupRows: f.rowGroupRows, Flatten: f.flatten,
+		IncludeSecrets: f.includeSecret, Mapping: mapping}
+	if err := popts.Validate(); err != nil {
+		return nil, usageError{err}
+	}
+	aopts := arrowfmt.Options{Flatten: f.flatten, IncludeSecrets: f.includeSecret, Mapping: mapping}
+	if err := aopts.Validate(); err != nil {
+		return nil, usageError{err}
+	}
 	r := pipeline.NewRegistry()
+	r.AddFormat(pipeline.Format{
+		Name: "parquet", Exts: []string{".parquet"},
+		NewReaderAt: func(rd io.ReaderAt, size int64, src string) (pipeline.Decoder, error) {
+			return parquet.NewDecoder(rd, size, src, popts)
+		},
+		NewDecoder: func(rd io.Reader, src string) (pipeline.Decoder, error) {
+			return parquet.NewStreamDecoder(rd, src, popts)
+		},
+		NewEncoder: func() (pipeline.Encoder, error) { return parquet.NewEncoder(popts), nil },
+		NewWriter: func(w io.Writer, e pipeline.Encoder) (pipeline.BatchWriter, error) {
+			return parquet.NewWriter(w, e)
+		},
+	})
+	r.AddFormat(pipeline.Format{
+		Name: "arrow", Exts: []string{".arrow"},
+		NewReaderAt: func(rd io.ReaderAt, size int64, src string) (pipeline.Decoder, error) {
+			return arrowfmt.NewFileDecoder(rd, size, src, aopts)
+		},
+		NewDecoder: func(rd io.Reader, src string) (pipeline.Decoder, error) {
+			return arrowfmt.NewStreamDecoder(rd, src, aopts)
+		},
+		NewEncoder: func() (pipeline.Encoder, error) { return arrowfmt.NewEncoder(aopts), nil },
+		NewWriter: func(w io.Writer, e pipeline.Encoder) (pipeline.BatchWriter, error) {
+			return arrowfmt.NewFileWriter(w, e)
+		},
+	})
+	r.AddFormat(pipeline.Format{
+		Name: "arrows", Exts: []string{".arrows"},
+		NewDecoder: func(rd io.Reader, src string) (pipeline.Decoder, error) {
+			return arrowfmt.NewStreamDecoder(rd, src, aopts)
+		},
+		NewEncoder: func() (pipeline.Encoder, error) { return arrowfmt.NewEncoder(aopts), nil },
+	})
 	r.AddFormat(pipeline.Format{
 		Name: "tsv", Exts: []string{".tsv", ".tab"},
 		NewDecoder: func(rd io.Reader, src string) (pipeline.Decoder, error) {
@@ -180,7 +224,7 @@ func (a *app) openFileSink(ctx context.Context, loc string, reg *pipeline.Regist
 	if err != nil {
 		return nil, usageError{err}
 	}
-	return filesink.Open(loc, enc, filesink.Options{Stdout: a.stdout, CheckpointEvery: a.flags.checkpointEvery})
+	return filesink.Open(loc, enc, filesink.Options{Stdout: a.stdout, CheckpointEvery: a.flags.checkpointEvery, Writer: format.NewWriter})
 }
 
 // openStoreSink opens the embedded store for writing.

@@ -455,3 +455,27 @@ func readMaybeCompressed(t *testing.T, path string) []byte {
 	}
 	return data
 }
+
+func TestConvert_ColumnarRoundTripAndInspect(t *testing.T) {
+	dir := t.TempDir()
+	src := generate(t, dir, 700, "0", "users.ndjson")
+	want, _ := os.ReadFile(src)
+	for _, ext := range []string{".parquet", ".arrow", ".arrows"} {
+		t.Run(ext, func(t *testing.T) {
+			mid := filepath.Join(dir, "users"+ext)
+			back := filepath.Join(dir, "back"+ext+".ndjson")
+			mustFerry(t, "convert", src, mid, "--no-normalize", "--row-group-rows", "300", "-q")
+			mustFerry(t, "convert", mid, back, "--no-normalize", "-q")
+			got, _ := os.ReadFile(back)
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s round trip changed the users (%d vs %d bytes)", ext, len(got), len(want))
+			}
+		})
+	}
+	out := mustFerry(t, "inspect", filepath.Join(dir, "users.parquet"))
+	for _, w := range []string{"parquet:    700 rows in ", "email", "ZSTD"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("inspect of parquet lacks %q:\n%s", w, out)
+		}
+	}
+}

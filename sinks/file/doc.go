@@ -7,4 +7,11 @@
 // Unknown attributes (profile.User.Extra) are written as the format does:
 // JSON formats keep them as root attributes, CSV writes them only when
 // listed in --fields.
+//
+// Columnar formats (Options.Writer, from pipeline.Format.NewWriter: Parquet,
+// Arrow IPC files) are encoded on the workers as usual and assembled by
+// their BatchWriter on the writer goroutine; the file is valid only once
+// its footer is written, so such output is not resumable: LastCheckpoint
+// refuses with pipeline.ErrCannotResume and an interrupted run removes the
+// partial file.
 package file

@@ -31,6 +31,12 @@ type Options struct {
 	// Perm is the mode of the created file; default 0600 (profiles are
 	// personal data).
 	Perm os.FileMode
+	// Writer, when set (a columnar format's pipeline.Format.NewWriter),
+	// writes the encoded batches through the BatchWriter it returns for the
+	// output and the sink's encoder, instead of concatenating them between
+	// the encoder's header and footer. Such output is complete only when
+	// the sink closes: it cannot resume, and an interrupted run removes it.
+	Writer func(w io.Writer, enc pipeline.Encoder) (pipeline.BatchWriter, error)
 }
 
 // Sink writes encoded batches to one file. It writes to PATH.partial and
@@ -43,6 +49,7 @@ type Sink struct {
 	path, partial, sidecar string
 	enc                    pipeline.Encoder
 	opts                   Options
+	batches                pipeline.BatchWriter // when opts.Writer is set
 
 	f        *os.File
 	counter  *countWriter
@@ -107,6 +114,10 @@ type sidecar struct {
 func (s *Sink) LastCheckpoint(ctx context.Context, job string) (*pipeline.Checkpoint, error) {
 	if s.partial == "" {
 		return nil, fmt.Errorf("%w: standard output", pipeline.ErrCannotResume)
+	}
+	if s.opts.Writer != nil {
+		return nil, fmt.Errorf("%w: %s is a columnar file, written whole (its footer indexes it); run the job again without --resume",
+			pipeline.ErrCannotResume, filepath.Base(s.path))
 	}
 	data, err := os.ReadFile(s.sidecar)
 	if errors.Is(err, os.ErrNotExist) {
@@ -195,6 +206,14 @@ func (s *Sink) start() error {
 	if err := s.setup(f, 0); err != nil {
 		return err
 	}
+	if s.opts.Writer != nil {
+		bw, err := s.opts.Writer(s.out(), s.enc)
+		if err != nil {
+			return fmt.Errorf("create output: %w", err)
+		}
+		s.batches = bw
+		return nil
+	}
 	if h := s.enc.Header(); len(h) > 0 {
 		if _, err := s.out().Write(h); err != nil {
 			return fmt.Errorf("write output: %w", err)
@@ -209,6 +228,13 @@ func (s *Sink) Write(ctx context.Context, b *pipeline.Batch) error {
 		return err
 	}
 	if err := s.start(); err != nil {
+		return err
+	}
+	if s.batches != nil {
+		if err := s.batches.WriteBatch(b); err != nil {
+			return fmt.Errorf("write output: %w", err)
+		}
+		_, err := b.PrepareCommit()
 		return err
 	}
 	out := b.Out
@@ -272,6 +298,15 @@ func (s *Sink) Close(ctx context.Context) error {
 		return nil
 	}
 	s.closed = true
+	if ctx.Err() != nil && s.opts.Writer != nil {
+		// A columnar file cannot be resumed: drop what was written.
+		var err error
+		if s.f != nil {
+			err = s.f.Close()
+			os.Remove(s.partial)
+		}
+		return err
+	}
 	if ctx.Err() != nil {
 		if s.bw == nil {
 			return nil
@@ -287,7 +322,11 @@ func (s *Sink) Close(ctx context.Context) error {
 	if err := s.start(); err != nil { // an empty input still yields a valid, empty output
 		return err
 	}
-	if f := s.enc.Footer(); len(f) > 0 {
+	if s.batches != nil {
+		if err := s.batches.Close(); err != nil {
+			return fmt.Errorf("write output: %w", err)
+		}
+	} else if f := s.enc.Footer(); len(f) > 0 {
 		if _, err := s.out().Write(f); err != nil {
 			return fmt.Errorf("write output: %w", err)
 		}

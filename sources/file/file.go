@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -43,6 +44,12 @@ type Source struct {
 	f   *os.File
 	zr  io.Closer
 	dec pipeline.Decoder
+
+	// shared is the open file of a random-access format, whose chunks read
+	// it on the workers; held files are those read to their end whose
+	// chunks are not all decoded yet.
+	shared *sharedFile
+	held   []*sharedFile
 }
 
 var (
@@ -121,6 +128,9 @@ func (s *Source) Next(ctx context.Context) (*pipeline.Batch, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", s.name(), err)
 		}
+		if s.shared != nil {
+			c.Decoder = s.shared.hold(c.Decoder)
+		}
 		return &pipeline.Batch{Raw: c, Checkpoint: pipeline.Checkpoint{SourceIndex: s.i}}, nil
 	}
 }
@@ -181,6 +191,9 @@ func (s *Source) open(i int) error {
 		rc := zr.IOReadCloser()
 		s.zr, r = rc, rc
 	default:
+		if s.f != nil && format.NewReaderAt != nil {
+			return s.openReaderAt(format)
+		}
 		if s.f != nil {
 			// A plain file: hand the decoder the file itself, so that it can
 			// seek on resume. It buffers on its own; rewind past the peek.
@@ -192,12 +205,93 @@ func (s *Source) open(i int) error {
 			r = br
 		}
 	}
+	if format.NewDecoder == nil {
+		return fmt.Errorf("%s: %s input must be a plain file, not standard input or compressed", s.name(), format.Name)
+	}
 	dec, err := format.NewDecoder(r, s.name())
 	if err != nil {
 		return fmt.Errorf("%s: %w", s.name(), err)
 	}
 	s.dec = dec
 	return nil
+}
+
+// openReaderAt opens a random-access format (Parquet, Arrow IPC files) on
+// a plain file, which its chunks read by position.
+func (s *Source) openReaderAt(format pipeline.Format) error {
+	st, err := s.f.Stat()
+	if err != nil {
+		return fmt.Errorf("%s: %w", s.name(), err)
+	}
+	dec, err := format.NewReaderAt(s.f, st.Size(), s.name())
+	if err != nil {
+		return fmt.Errorf("%s: %w", s.name(), err)
+	}
+	s.dec = dec
+	s.shared = &sharedFile{f: s.f}
+	return nil
+}
+
+// sharedFile closes the file of a random-access format once the source
+// has read it to its end and every chunk cut from it has been decoded
+// (the chunks read the file on the workers), or when the source closes.
+type sharedFile struct {
+	f       *os.File
+	mu      sync.Mutex
+	pending int  // chunks handed out and not decoded yet
+	done    bool // the source reads no further chunk from it
+	closed  bool
+}
+
+// hold counts one more chunk reading the file; its decoder releases it.
+func (sf *sharedFile) hold(d pipeline.ChunkDecoder) pipeline.ChunkDecoder {
+	sf.mu.Lock()
+	sf.pending++
+	sf.mu.Unlock()
+	return releasing{ChunkDecoder: d, sf: sf}
+}
+
+type releasing struct {
+	pipeline.ChunkDecoder
+	sf *sharedFile
+}
+
+func (r releasing) DecodeChunk(c *pipeline.Chunk, b *pipeline.Batch) {
+	defer r.sf.release()
+	r.ChunkDecoder.DecodeChunk(c, b)
+}
+
+func (sf *sharedFile) release() {
+	sf.mu.Lock()
+	defer sf.mu.Unlock()
+	sf.pending--
+	if sf.done && sf.pending <= 0 {
+		sf.closeLocked()
+	}
+}
+
+// finish marks the file read to its end; it closes at once when no chunk
+// is pending, or force is set.
+func (sf *sharedFile) finish(force bool) {
+	sf.mu.Lock()
+	defer sf.mu.Unlock()
+	sf.done = true
+	if force || sf.pending <= 0 {
+		sf.closeLocked()
+	}
+}
+
+func (sf *sharedFile) isClosed() bool {
+	sf.mu.Lock()
+	defer sf.mu.Unlock()
+	return sf.closed
+}
+
+func (sf *sharedFile) closeLocked() {
+	if !sf.closed {
+		sf.closed = true
+		sf.f.Close() // read only: a close error loses nothing
+	}
 }
 
 func (s *Source) name() string { return displayName(s.paths[s.i]) }
@@ -211,6 +305,11 @@ func displayName(p string) string {
 
 func (s *Source) closeFile() error {
 	s.dec = nil
+	if s.shared != nil {
+		s.shared.finish(false)
+		s.held = slices.DeleteFunc(append(s.held, s.shared), (*sharedFile).isClosed)
+		s.shared, s.f = nil, nil
+	}
 	var err error
 	if s.zr != nil {
 		err = s.zr.Close()
@@ -226,4 +325,11 @@ func (s *Source) closeFile() error {
 }
 
 // Close releases the open file.
-func (s *Source) Close() error { return s.closeFile() }
+func (s *Source) Close() error {
+	err := s.closeFile()
+	for _, sf := range s.held {
+		sf.finish(true)
+	}
+	s.held = nil
+	return err
+}

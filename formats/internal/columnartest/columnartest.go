@@ -1,0 +1,312 @@
+// Package columnartest is the conformance suite of ferry's columnar formats
+// (formats/parquet, formats/arrow): fixtures/formattest's checks, adapted to
+// formats whose chunks are runs of rows rather than bytes and whose layout
+// depends on the batching (a batch is a Parquet page or an Arrow record
+// batch), so that batched and one-batch outputs differ in bytes but not in
+// records. It reuses formattest's users and its DecodeAll, which checks the
+// decoder contract on every chunk.
+package columnartest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ferry-dev/ferry/fixtures/formattest"
+	"github.com/ferry-dev/ferry/pipeline"
+	"github.com/ferry-dev/ferry/profile"
+)
+
+// Format bundles one columnar format for the suite.
+type Format struct {
+	// NewEncoder returns an encoder that writes every attribute the format
+	// can hold (secrets included).
+	NewEncoder func() pipeline.Encoder
+	// NewWriter assembles the encoded batches into a file. When nil, the
+	// file is the encoder's header, the batches' bytes and its footer.
+	NewWriter func(w io.Writer, enc pipeline.Encoder) (pipeline.BatchWriter, error)
+	// NewDecoder reads a whole file.
+	NewDecoder func(data []byte, source string) (pipeline.Decoder, error)
+	// Keep returns what of u the format keeps through a round trip; nil
+	// keeps all.
+	Keep func(u profile.User) profile.User
+}
+
+const source = "columnartest-input"
+
+// Write encodes users in batches of per records (one batch when per ≤ 0)
+// on workers goroutines, and writes them in order as the file sink does.
+func Write(tb testing.TB, f Format, users []profile.User, per, workers int) []byte {
+	tb.Helper()
+	enc := f.NewEncoder()
+	if per <= 0 {
+		per = max(len(users), 1)
+	}
+	var batches []*pipeline.Batch
+	for i := 0; i < len(users); i += per {
+		b := &pipeline.Batch{Seq: uint64(len(batches))}
+		for _, u := range users[i:min(len(users), i+per)] {
+			b.Records = append(b.Records, pipeline.Record{User: u})
+		}
+		batches = append(batches, b)
+	}
+	errs := make([]error, len(batches))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range max(workers, 1) {
+		wg.Go(func() {
+			for i := range next {
+				batches[i].Out, errs[i] = enc.Encode(nil, batches[i])
+			}
+		})
+	}
+	for i := range batches {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	var buf bytes.Buffer
+	if f.NewWriter == nil {
+		buf.Write(enc.Header())
+		for i, b := range batches {
+			if errs[i] != nil {
+				tb.Fatalf("encode batch %d: %v", i, errs[i])
+			}
+			buf.Write(b.Out)
+		}
+		buf.Write(enc.Footer())
+		return buf.Bytes()
+	}
+	w, err := f.NewWriter(&buf, enc)
+	if err != nil {
+		tb.Fatalf("new writer: %v", err)
+	}
+	for i, b := range batches {
+		if errs[i] != nil {
+			tb.Fatalf("encode batch %d: %v", i, errs[i])
+		}
+		if err := w.WriteBatch(b); err != nil {
+			tb.Fatalf("write batch %d: %v", i, err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		tb.Fatalf("close: %v", err)
+	}
+	return buf.Bytes()
+}
+
+func (f Format) kept(us []profile.User) []profile.User {
+	out := make([]profile.User, len(us))
+	for i, u := range us {
+		if f.Keep != nil {
+			u = f.Keep(u)
+		}
+		out[i] = u
+	}
+	return out
+}
+
+func (f Format) decode(ctx context.Context, tb testing.TB, data []byte, n int) formattest.Result {
+	tb.Helper()
+	dec, err := f.NewDecoder(data, source)
+	if err != nil {
+		tb.Fatalf("new decoder: %v", err)
+	}
+	return formattest.DecodeAll(ctx, tb, dec, n)
+}
+
+// Run runs the suite against f.
+func Run(t *testing.T, f Format) {
+	t.Helper()
+	users := formattest.Users()
+	want := f.kept(users)
+	data := Write(t, f, users, 2, 1)
+
+	t.Run("RoundTripKeepsUsers", func(t *testing.T) {
+		checkUsers(t, f.decode(t.Context(), t, data, 1000), want)
+	})
+
+	t.Run("RoundTripKeepsGeneratedUsers", func(t *testing.T) {
+		gen := formattest.Generate(300)
+		checkUsers(t, f.decode(t.Context(), t, Write(t, f, gen, 64, 4), 7), f.kept(gen))
+	})
+
+	t.Run("BatchingDoesNotChangeRecords", func(t *testing.T) {
+		gen := formattest.Generate(100)
+		ref := f.decode(t.Context(), t, Write(t, f, gen, 0, 1), 1000)
+		for _, per := range []int{1, 7, 33} {
+			res := f.decode(t.Context(), t, Write(t, f, gen, per, 3), 1000)
+			if d := cmp.Diff(ref.Records, res.Records); d != "" {
+				t.Errorf("batches of %d: records differ from one batch (-one +batched):\n%s", per, d)
+			}
+		}
+	})
+
+	t.Run("ConcurrentEncodeIsDeterministic", func(t *testing.T) {
+		gen := formattest.Generate(200)
+		seq := Write(t, f, gen, 9, 1)
+		for range 3 {
+			if par := Write(t, f, gen, 9, 4); !bytes.Equal(seq, par) {
+				t.Fatalf("encoding on 4 workers gives other bytes than on one")
+			}
+		}
+	})
+
+	t.Run("ChunkSizeDoesNotChangeRecords", func(t *testing.T) {
+		ref := f.decode(t.Context(), t, data, 1000)
+		for _, n := range []int{1, 3, 1000, 0} {
+			res := f.decode(t.Context(), t, data, n)
+			if d := cmp.Diff(ref.Records, res.Records); d != "" {
+				t.Errorf("n=%d: records differ from n=1000 (-n=1000 +n=%d):\n%s", n, n, d)
+			}
+		}
+	})
+
+	t.Run("LinesAreRows", func(t *testing.T) {
+		res := f.decode(t.Context(), t, data, 2)
+		for i, r := range res.Records {
+			if r.Origin.Line != int64(i)+1 || r.Origin.Index != int64(i) {
+				t.Errorf("record %d: line %d, index %d; want line %d", i, r.Origin.Line, r.Origin.Index, i+1)
+			}
+		}
+	})
+
+	t.Run("ConcurrentDecodeMatchesSequential", func(t *testing.T) {
+		gen := Write(t, f, formattest.Generate(200), 50, 2)
+		ref := f.decode(t.Context(), t, gen, 9)
+		dec, err := f.NewDecoder(gen, source)
+		if err != nil {
+			t.Fatalf("new decoder: %v", err)
+		}
+		var chunks []*pipeline.Chunk
+		for {
+			c, err := dec.Next(t.Context(), 9)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatalf("next: %v", err)
+			}
+			chunks = append(chunks, c)
+		}
+		batches := make([]pipeline.Batch, len(chunks))
+		var wg sync.WaitGroup
+		for i, c := range chunks {
+			wg.Go(func() { c.Decoder.DecodeChunk(c, &batches[i]) })
+		}
+		wg.Wait()
+		var got []pipeline.Record
+		for i := range batches {
+			got = append(got, batches[i].Records...)
+		}
+		if d := cmp.Diff(ref.Records, got); d != "" {
+			t.Errorf("concurrent decode differs (-sequential +concurrent):\n%s", d)
+		}
+	})
+
+	t.Run("ResumesAtEveryChunkBoundary", func(t *testing.T) {
+		ref := f.decode(t.Context(), t, data, 2)
+		done := 0
+		for k, c := range ref.Chunks[:len(ref.Chunks)-1] {
+			done += ref.Reads[k]
+			// The checkpoint the pipeline records after the chunk.
+			cp := pipeline.Checkpoint{
+				Source: source,
+				Offset: c.Offset + int64(len(c.Data)),
+				Line:   c.Line - 1 + int64(bytes.Count(c.Data, []byte{'\n'})),
+				Index:  c.Index + int64(ref.Reads[k]),
+			}
+			dec, err := f.NewDecoder(data, source)
+			if err != nil {
+				t.Fatalf("new decoder: %v", err)
+			}
+			if err := dec.Skip(t.Context(), cp); err != nil {
+				t.Fatalf("after chunk %d: skip: %v", k, err)
+			}
+			res := formattest.DecodeAll(t.Context(), t, dec, 2)
+			if d := cmp.Diff(ref.Records[done:], res.Records); d != "" {
+				t.Errorf("after chunk %d: resumed records differ (-want +got):\n%s", k, d)
+			}
+		}
+	})
+
+	t.Run("RefusesCheckpointOffThePosition", func(t *testing.T) {
+		for _, tc := range []struct {
+			name string
+			cp   pipeline.Checkpoint
+		}{
+			{"a byte offset", pipeline.Checkpoint{Offset: 3, Index: 1}},
+			{"past the end", pipeline.Checkpoint{Index: int64(len(want)) + 1}},
+			{"negative", pipeline.Checkpoint{Index: -1}},
+		} {
+			dec, err := f.NewDecoder(data, source)
+			if err != nil {
+				t.Fatalf("new decoder: %v", err)
+			}
+			if err := dec.Skip(t.Context(), tc.cp); err == nil {
+				t.Errorf("%s: skip returned no error", tc.name)
+			}
+		}
+	})
+
+	t.Run("TruncatedInputNeverPanics", func(t *testing.T) {
+		for _, cut := range []int{0, 1, len(data) / 3, len(data) / 2, len(data) - 9, len(data) - 1} {
+			dec, err := f.NewDecoder(data[:cut], source)
+			if err != nil {
+				continue
+			}
+			res := formattest.DecodeAll(t.Context(), t, dec, 2)
+			if len(res.Records) > len(want) {
+				t.Errorf("cut at %d: %d records of %d", cut, len(res.Records), len(want))
+			}
+		}
+	})
+
+	t.Run("EmptyOutputDecodesToNothing", func(t *testing.T) {
+		res := f.decode(t.Context(), t, Write(t, f, nil, 0, 1), 10)
+		if res.Err != nil || len(res.Records)+len(res.Rejects) != 0 {
+			t.Errorf("got %d records, %d rejects, error %v; want none", len(res.Records), len(res.Rejects), res.Err)
+		}
+	})
+
+	t.Run("StopsOnCanceledContext", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		dec, err := f.NewDecoder(data, source)
+		if err != nil {
+			t.Fatalf("new decoder: %v", err)
+		}
+		if _, err := dec.Next(ctx, 10); !errors.Is(err, context.Canceled) {
+			t.Errorf("next: %v, want context.Canceled", err)
+		}
+		if err := dec.Skip(ctx, pipeline.Checkpoint{Index: 1}); !errors.Is(err, context.Canceled) {
+			t.Errorf("skip: %v, want context.Canceled", err)
+		}
+	})
+}
+
+func checkUsers(t *testing.T, res formattest.Result, want []profile.User) {
+	t.Helper()
+	if res.Err != nil {
+		t.Errorf("decode: %v", res.Err)
+	}
+	for _, rj := range res.Rejects {
+		t.Errorf("record %d rejected: %v", rj.Origin.Index, rj.Issues)
+	}
+	got := make([]profile.User, len(res.Records))
+	for i, r := range res.Records {
+		got[i] = r.User
+		if len(r.Issues) > 0 {
+			t.Errorf("record %d: decode issues: %v", i, r.Issues)
+		}
+		if r.Origin.Index != int64(i) || r.Origin.Source != source {
+			t.Errorf("record %d: origin %+v, want index %d of %q", i, r.Origin, i, source)
+		}
+	}
+	CheckUsers(t, want, got)
+}
