@@ -12,7 +12,7 @@ import (
 )
 
 func (a *app) importCommand() *cobra.Command {
-	var to, connection string
+	var to, connection, sqlQuery string
 	var upsert bool
 	var commitUsers int
 	cmd := &cobra.Command{
@@ -31,18 +31,30 @@ email_verified, custom_password_hash; user_metadata and app_metadata replaced wh
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if !isStore(to) {
-				return usagef("--to must name a store (sqlite://PATH); use 'ferry convert' to write files")
+			if !isStore(to) && !isDatabase(to) {
+				return usagef("--to must name a store (sqlite://PATH, postgres://…, mysql://…); use 'ferry convert' to write files")
 			}
-			reg, err := a.registry()
+			var src pipeline.Source
+			var err error
+			if sqlQuery != "" {
+				// A legacy user table: --query is a SELECT, --map its mapping.
+				src, err = a.openTableSource(ctx, args[0], sqlQuery)
+			} else {
+				reg, rerr := a.registry()
+				if rerr != nil {
+					return rerr
+				}
+				src, err = a.openSource(ctx, args[0], reg, "", nil)
+			}
 			if err != nil {
 				return err
 			}
-			src, err := a.openSource(ctx, args[0], reg, "", nil)
-			if err != nil {
-				return err
+			var sink pipeline.Sink
+			if isDatabase(to) {
+				sink, err = a.openDatabaseSink(ctx, to, connection, upsert)
+			} else {
+				sink, err = a.openStoreSink(ctx, to, connection, upsert, commitUsers)
 			}
-			sink, err := a.openStoreSink(ctx, to, connection, upsert, commitUsers)
 			if err != nil {
 				src.Close()
 				return err
@@ -57,6 +69,7 @@ email_verified, custom_password_hash; user_metadata and app_metadata replaced wh
 	cmd.Flags().StringVar(&to, "to", defaultStore, "store to import into")
 	cmd.Flags().StringVar(&connection, "connection", "Username-Password-Authentication", "connection the users belong to")
 	cmd.Flags().BoolVar(&upsert, "upsert", false, "update users that exist (matched by email) instead of rejecting them")
+	cmd.Flags().StringVar(&sqlQuery, "query", "", "with a postgres://, mysql:// or sqlite:// SRC: the SELECT reading a legacy user table (columns mapped by --map)")
 	cmd.Flags().IntVar(&commitUsers, "commit-users", 10000, "users per store transaction (batches are grouped; 1 commits every batch)")
 	return cmd
 }
@@ -81,26 +94,32 @@ Password hashes and MFA secrets are left out unless --include-secrets is given.`
 			if to == "" {
 				return usagef("export needs --to DST (a file, or - for standard output)")
 			}
-			if !isStore(from) {
-				return usagef("--from must name a store (sqlite://PATH); use 'ferry convert' for files")
+			if !isStore(from) && !isDatabase(from) {
+				return usagef("--from must name a store (sqlite://PATH, postgres://…, mysql://…); use 'ferry convert' for files")
 			}
 			reg, err := a.registry()
 			if err != nil {
 				return err
 			}
-			var where string
-			var qargs []any
+			var pq *query.Query
 			if q != "" {
-				pq, err := query.Parse(q)
-				if err != nil {
-					return usageError{err}
-				}
-				where, qargs, err = pq.SQL(query.SQLite, query.DefaultColumns())
-				if err != nil {
+				if pq, err = query.Parse(q); err != nil {
 					return usageError{err}
 				}
 			}
-			src, err := a.openSource(ctx, from, reg, where, qargs)
+			var src pipeline.Source
+			if isDatabase(from) {
+				src, err = a.openDatabaseSource(ctx, from, pq)
+			} else {
+				var where string
+				var qargs []any
+				if pq != nil {
+					if where, qargs, err = pq.SQL(query.SQLite, query.DefaultColumns()); err != nil {
+						return usageError{err}
+					}
+				}
+				src, err = a.openSource(ctx, from, reg, where, qargs)
+			}
 			if err != nil {
 				return err
 			}

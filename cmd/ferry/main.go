@@ -163,6 +163,8 @@ filtered, and the summary proves it.`,
 		a.fixturesCommand(),
 		a.inspectCommand(),
 		a.passwordsCommand(),
+		a.storeCommand(),
+		a.usersCommand(),
 		a.versionCommand(),
 	)
 	return root

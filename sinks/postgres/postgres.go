@@ -1,0 +1,747 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ferry-dev/ferry/pipeline"
+	"github.com/ferry-dev/ferry/sinks/internal/sqlstore"
+)
+
+var (
+	_ pipeline.Sink         = (*Sink)(nil)
+	_ pipeline.Checkpointer = (*Sink)(nil)
+)
+
+// ErrClosed is returned by Write and LastCheckpoint after Close.
+var ErrClosed = errors.New("postgres: store closed")
+
+// ErrCommitsLost is returned when the database, reconnected to after a
+// failure, no longer holds the last batch it acknowledged: a server crash
+// with asynchronous commit. Nothing is lost for good: a resumed run starts
+// after the checkpoint the database kept.
+var ErrCommitsLost = errors.New("database lost acknowledged commits")
+
+// DefaultConnection is the connection users are stored under when
+// Options.Connection is empty: Auth0's default database connection.
+const DefaultConnection = sqlstore.DefaultConnection
+
+// Options configure a Sink. The zero value imports into DefaultConnection
+// without upsert, retrying a failed batch 5 times.
+type Options struct {
+	// Connection is the database connection users are imported into; the
+	// uniqueness of email and username holds per connection. Default
+	// DefaultConnection.
+	Connection string
+	// Upsert makes a user whose email exists in the connection update the
+	// stored user's upsertable attributes instead of being rejected
+	// (Auth0's upsert=true).
+	Upsert bool
+	// Retries is how many times a batch is tried again, on a new
+	// connection, after the database failed (went away, killed the
+	// connection, deadlocked); default 5, negative for none.
+	Retries int
+	// MinBackoff and MaxBackoff bound the wait before each retry, doubled
+	// from one to the next; defaults 200 ms and 10 s.
+	MinBackoff, MaxBackoff time.Duration
+	// SynchronousCommit makes every batch's commit wait for the server's
+	// disk flush. By default the session commits asynchronously (the
+	// server flushes within a fraction of a second) and Close waits for
+	// the flush: a server crash mid-run can then lose the last batches
+	// it acknowledged, together with their checkpoint; the sink notices
+	// on reconnecting (ErrCommitsLost) and a resumed run redoes them.
+	SynchronousCommit bool
+	// Logger receives retries and reconnections (never record content).
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.Connection == "" {
+		o.Connection = DefaultConnection
+	}
+	if o.Retries == 0 {
+		o.Retries = 5
+	}
+	if o.MinBackoff <= 0 {
+		o.MinBackoff = 200 * time.Millisecond
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = 10 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// Sink writes batches into a PostgreSQL store, one transaction per batch
+// with the batch's checkpoint in the same transaction. Its methods may be
+// called from several goroutines; writes are serialised on one connection.
+type Sink struct {
+	name string // the location without its password
+	cfg  *pgx.ConnConfig
+	opts Options
+
+	mu      sync.Mutex
+	conn    *pgx.Conn // nil after a failure, until the next attempt reconnects
+	closed  bool
+	enc     sqlstore.Encoder
+	plan    *sqlstore.Plan
+	copyBuf []byte
+	// next is the mode the next batch starts in: direct while batches
+	// meet no stored key, staged after one did, lookup while most
+	// records of a batch meet stored keys (a resend, an upsert).
+	next mode
+	// committed is the last batch committed for each job, to notice a
+	// database that lost acknowledged commits.
+	committed map[string]uint64
+
+	// beforeCommit, when set by a test, runs after the batch's statements
+	// and before its commit, with the transaction's connection.
+	beforeCommit func(conn *pgx.Conn)
+}
+
+// Open connects to the store named by location ("postgres://…") and brings
+// its schema up to date.
+func Open(ctx context.Context, location string, opts Options) (*Sink, error) {
+	cfg, err := ParseLocation(location)
+	if err != nil {
+		return nil, err
+	}
+	opts = opts.withDefaults()
+	if n := len([]rune(opts.Connection)); n > sqlstore.MaxConnection {
+		return nil, fmt.Errorf("postgres: connection name longer than %d characters", sqlstore.MaxConnection)
+	}
+	s := &Sink{
+		name:      Redact(location),
+		cfg:       cfg,
+		opts:      opts,
+		enc:       sqlstore.Encoder{Connection: opts.Connection, Encoding: sqlstore.Binary, RejectNUL: true},
+		plan:      sqlstore.NewPlan(opts.Connection, opts.Upsert),
+		next:      direct,
+		committed: map[string]uint64{},
+	}
+	conn, err := connect(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open %s: %w", s.name, err)
+	}
+	if err := Migrate(ctx, conn); err != nil {
+		conn.Close(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	if err := s.prepare(ctx, conn); err != nil {
+		conn.Close(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("postgres: open %s: %w", s.name, err)
+	}
+	s.conn = conn
+	return s, nil
+}
+
+// connect opens a connection with a bounded wait.
+func connect(ctx context.Context, cfg *pgx.ConnConfig) (*pgx.Conn, error) {
+	c := cfg.Copy()
+	if c.ConnectTimeout == 0 {
+		c.ConnectTimeout = 10 * time.Second
+	}
+	return pgx.ConnectConfig(ctx, c)
+}
+
+// Name returns the store's location without its password.
+func (s *Sink) Name() string { return s.name }
+
+// Connection returns the connection users are imported into.
+func (s *Sink) Connection() string { return s.opts.Connection }
+
+// columns is the users table's column list.
+var columns = strings.Join(sqlstore.Columns(), ", ")
+
+// stageColumns are the staging table's columns: the record's position in
+// the batch, whether it takes the bulk insert, and the users columns with
+// their types, JSON as text so that COPY never fails on a value.
+var stageColumns = func() string {
+	var b strings.Builder
+	b.WriteString("ord int4 NOT NULL, fast bool NOT NULL")
+	for c := range sqlstore.NumCols {
+		b.WriteString(", ")
+		b.WriteString(sqlstore.ColumnName(c))
+		switch sqlstore.ColumnKind(c) {
+		case sqlstore.KindBool:
+			b.WriteString(" bool")
+		case sqlstore.KindTime:
+			b.WriteString(" timestamptz")
+		case sqlstore.KindInt:
+			b.WriteString(" int8")
+		default:
+			b.WriteString(" text")
+		}
+	}
+	return b.String()
+}()
+
+// fromStage selects the users columns from the staging table s, casting
+// JSON text to json.
+var fromStage = func() string {
+	var b strings.Builder
+	for c := range sqlstore.NumCols {
+		if c > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("s.")
+		b.WriteString(sqlstore.ColumnName(c))
+		if sqlstore.ColumnKind(c) == sqlstore.KindJSON {
+			b.WriteString("::json")
+		}
+	}
+	return b.String()
+}()
+
+// setFromStage assigns the upsertable columns from the staging row s;
+// merge keeps the stored value where the staged one is NULL.
+func setFromStage(merge bool) string {
+	var sets []string
+	for _, c := range sqlstore.Upsertable {
+		n := sqlstore.ColumnName(c)
+		v := "s." + n
+		if sqlstore.ColumnKind(c) == sqlstore.KindJSON {
+			v += "::json"
+		}
+		if merge {
+			v = "COALESCE(" + v + ", u." + n + ")"
+		}
+		sets = append(sets, n+" = "+v)
+	}
+	return strings.Join(sets, ", ")
+}
+
+// Statements of a batch.
+var (
+	sqlStage = "CREATE TEMP TABLE IF NOT EXISTS ferry_stage (" + stageColumns + ") ON COMMIT DELETE ROWS"
+	sqlCopy  = "COPY ferry_stage (ord, fast, " + columns + ") FROM STDIN (FORMAT binary)"
+	// sqlCopyUsers loads fast records straight into users.
+	sqlCopyUsers = "COPY users (" + columns + ") FROM STDIN (FORMAT binary)"
+	// sqlBulk inserts the fast records, skipping any that conflicts, and
+	// returns the positions of the skipped ones.
+	sqlBulk = "WITH ins AS (INSERT INTO users (" + columns + ") SELECT " + fromStage +
+		" FROM ferry_stage s WHERE s.fast ON CONFLICT DO NOTHING RETURNING user_id)" +
+		" SELECT s.ord FROM ferry_stage s WHERE s.fast AND NOT EXISTS (SELECT 1 FROM ins WHERE ins.user_id = s.user_id)"
+	sqlKnown = "SELECT " + columns + " FROM users WHERE user_id = ANY($1::text[])" +
+		" UNION ALL SELECT " + columns + " FROM users WHERE connection = $2 AND email = ANY($3::text[])" +
+		" UNION ALL SELECT " + columns + " FROM users WHERE connection = $2 AND username = ANY($4::text[])"
+	sqlInsertSome = "INSERT INTO users (" + columns + ") SELECT " + fromStage + " FROM ferry_stage s WHERE s.ord = ANY($1::int4[]) ORDER BY s.ord"
+	sqlInsertOne  = "INSERT INTO users (" + columns + ") SELECT " + fromStage + " FROM ferry_stage s WHERE s.ord = $1"
+	sqlUpdateAll  = "UPDATE users u SET " + setFromStage(false) + " FROM ferry_stage s WHERE s.ord < 0 AND u.user_id = s.user_id"
+	sqlUpdateOne  = "UPDATE users u SET " + setFromStage(true) + " FROM ferry_stage s WHERE s.ord = $1 AND u.user_id = $2"
+	sqlSaveCP     = `INSERT INTO ferry_checkpoints (job, checkpoint, updated_at) VALUES ($1, $2, now())
+ON CONFLICT (job) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, updated_at = EXCLUDED.updated_at`
+	sqlLoadCP = "SELECT checkpoint::text FROM ferry_checkpoints WHERE job = $1"
+)
+
+// prepare readies a new connection: the session's staging table and
+// commit mode.
+func (s *Sink) prepare(ctx context.Context, conn *pgx.Conn) error {
+	if _, err := conn.Exec(ctx, sqlStage); err != nil {
+		return fmt.Errorf("create staging table: %w", err)
+	}
+	if !s.opts.SynchronousCommit {
+		if _, err := conn.Exec(ctx, "SET synchronous_commit = off"); err != nil {
+			return fmt.Errorf("set asynchronous commit: %w", err)
+		}
+	}
+	return nil
+}
+
+// flush waits until the server has flushed every commit of the session to
+// disk: one synchronous commit that writes, after the asynchronous ones,
+// flushes them all.
+func (s *Sink) flush(ctx context.Context) error {
+	if s.opts.SynchronousCommit || len(s.committed) == 0 || s.conn == nil {
+		return nil
+	}
+	if _, err := s.conn.Exec(ctx, "SET synchronous_commit = on"); err != nil {
+		return err
+	}
+	for job := range s.committed {
+		if _, err := s.conn.Exec(ctx, "UPDATE ferry_checkpoints SET updated_at = now() WHERE job = $1", job); err != nil {
+			return err
+		}
+		break
+	}
+	_, err := s.conn.Exec(ctx, "SET synchronous_commit = off")
+	return err
+}
+
+// Write stores b's records and b.Checkpoint in one transaction.
+//
+// A record whose user_id, email or username is taken (in the store or by an
+// earlier record of the batch) moves to b.Rejects with DUPLICATED_USER,
+// CONFLICT_EMAIL or CONFLICT_USERNAME, and the rest of the batch is written;
+// a record another constraint of the database refuses moves to b.Rejects
+// with CONFLICT (FORMAT for a value it cannot hold). With Options.Upsert a
+// record whose email matches updates that user's upsertable attributes. A
+// record identical to the stored user of the same user_id counts as
+// unchanged, so resending a batch is harmless.
+//
+// When the database fails, the batch is tried again on a new connection
+// (Options.Retries); on an error nothing of the batch is stored and b is
+// left as it was.
+func (s *Sink) Write(ctx context.Context, b *pipeline.Batch) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("postgres: write batch %d: %w", b.Seq, err)
+	}
+	// Work on a copy; once an attempt has settled the rejects and written
+	// them (PrepareCommit), later attempts continue from it.
+	work := *b
+	for attempt := 1; ; attempt++ {
+		done, err := s.attempt(ctx, &work)
+		if err == nil {
+			*b = done
+			return nil
+		}
+		if !Retryable(err) || attempt > s.opts.Retries || ctx.Err() != nil {
+			return fmt.Errorf("postgres: write batch %d: %w", b.Seq, err)
+		}
+		s.drop(ctx)
+		wait := backoff(attempt, s.opts.MinBackoff, s.opts.MaxBackoff)
+		s.opts.Logger.Warn("postgres: batch failed, retrying", "store", s.name, "batch", b.Seq, "attempt", attempt, "wait", wait, "error", err)
+		if err := sleep(ctx, wait); err != nil {
+			return fmt.Errorf("postgres: write batch %d: %w", b.Seq, err)
+		}
+	}
+}
+
+// drop closes a connection that failed; the next attempt reconnects.
+func (s *Sink) drop(ctx context.Context) {
+	if s.conn == nil {
+		return
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	s.conn.Close(cctx)
+	cancel()
+	s.conn = nil
+}
+
+// mode is how a write takes a batch.
+type mode uint8
+
+const (
+	// direct COPYs the fast records straight into users: the fastest
+	// way, for batches that meet no stored key (a fresh import).
+	direct mode = iota
+	// staged COPYs the batch into the staging table and inserts its fast
+	// records with INSERT … ON CONFLICT DO NOTHING, which skips the
+	// conflicting ones; those are then decided record by record.
+	staged
+	// lookup skips the bulk insert, which would skip most records
+	// anyway: every record is decided against the stored rows it shares
+	// a key with.
+	lookup
+	// careful takes every record one at a time, each in a savepoint, so
+	// that a record the database refuses is rejected alone.
+	careful
+)
+
+// attempt writes the batch once: directly or staged, or record by record
+// when the database refused a value.
+func (s *Sink) attempt(ctx context.Context, work *pipeline.Batch) (pipeline.Batch, error) {
+	if s.conn == nil {
+		if err := s.reconnect(ctx); err != nil {
+			return pipeline.Batch{}, fmt.Errorf("reconnect: %w", err)
+		}
+		if err := s.checkCommits(ctx, work.Checkpoint.Job); err != nil {
+			return pipeline.Batch{}, err
+		}
+	}
+	m := s.next
+	done, err := s.write(ctx, work, m)
+	if m == direct && isUnique(err) {
+		// The batch meets stored keys: stage it, and stage the next
+		// ones until a batch meets none again.
+		s.next = staged
+		done, err = s.write(ctx, work, staged)
+	}
+	if _, ok := recordError(err); ok {
+		s.opts.Logger.Info("postgres: batch refused a value, writing it record by record", "store", s.name, "batch", work.Seq)
+		done, err = s.write(ctx, work, careful)
+	}
+	return done, err
+}
+
+// checkCommits makes sure that the database still holds the last batch
+// this sink committed for job. With asynchronous commit a server that
+// crashed may have lost the last commits it acknowledged; the run cannot
+// go on (its source is past them), but a resumed run continues from the
+// checkpoint the database kept, which was lost with its batch.
+func (s *Sink) checkCommits(ctx context.Context, job string) error {
+	want, ok := s.committed[job]
+	if !ok {
+		return nil
+	}
+	var seq int64 = -1
+	err := s.conn.QueryRow(ctx, "SELECT (checkpoint->>'seq')::bigint FROM ferry_checkpoints WHERE job = $1", job).Scan(&seq)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("check committed batches: %w", err)
+	}
+	if seq < int64(want) {
+		return permanent{fmt.Errorf("%w: job %q: batch %d was committed, the database holds up to %d; rerun with --resume",
+			ErrCommitsLost, job, want, seq)}
+	}
+	return nil
+}
+
+// write runs the batch's transaction in mode m.
+func (s *Sink) write(ctx context.Context, work *pipeline.Batch, m mode) (_ pipeline.Batch, err error) {
+	p := s.plan
+	if err := p.Encode(&s.enc, work); err != nil {
+		return pipeline.Batch{}, permanent{err}
+	}
+	nfast := p.Classify()
+	if m == careful || m == lookup {
+		p.SkipAllFast()
+		nfast = 0
+	}
+	tx, err := s.conn.Begin(ctx)
+	if err != nil {
+		return pipeline.Batch{}, fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	if m == direct && nfast > 0 {
+		if err := s.copyRows(ctx, tx, sqlCopyUsers, false, func(yield func(ord int32, fast bool, r *sqlstore.Row)) {
+			for i := range p.Rows {
+				if p.Outcomes[i] == sqlstore.Fast {
+					yield(int32(i), true, &p.Rows[i])
+				}
+			}
+		}); err != nil {
+			return pipeline.Batch{}, err
+		}
+		p.InsertFast()
+		nfast = 0
+	}
+	if nfast > 0 || p.Count(sqlstore.Pending) > 0 {
+		if err := s.copyRows(ctx, tx, sqlCopy, true, func(yield func(ord int32, fast bool, r *sqlstore.Row)) {
+			for i := range p.Rows {
+				if o := p.Outcomes[i]; o == sqlstore.Fast || o == sqlstore.Pending {
+					yield(int32(i), o == sqlstore.Fast, &p.Rows[i])
+				}
+			}
+		}); err != nil {
+			return pipeline.Batch{}, err
+		}
+	}
+	if nfast > 0 {
+		skipped, err := s.bulkInsert(ctx, tx)
+		if err != nil {
+			return pipeline.Batch{}, err
+		}
+		switch {
+		case skipped == 0:
+			s.next = direct // a batch met no stored key: try the next directly
+		case skipped > nfast/2:
+			s.next = lookup // most records met stored keys: look them all up
+		}
+	}
+	if p.Count(sqlstore.Pending) > 0 {
+		if err := s.know(ctx, tx); err != nil {
+			return pipeline.Batch{}, err
+		}
+		if m == careful {
+			err = s.decideCarefully(ctx, tx)
+		} else {
+			err = s.decide(ctx, tx)
+		}
+		if err != nil {
+			return pipeline.Batch{}, err
+		}
+		if m == lookup && p.Count(sqlstore.Inserted) > len(p.Rows)/2 {
+			s.next = staged // most records were new again
+		}
+	}
+	done, err := p.Settle(work)
+	if err != nil {
+		return pipeline.Batch{}, permanent{err}
+	}
+	cp, err := done.PrepareCommit()
+	if err != nil {
+		return pipeline.Batch{}, permanent{err}
+	}
+	*work = done // the rejects are written: a retry continues from here
+	text, err := json.Marshal(&cp)
+	if err != nil {
+		return pipeline.Batch{}, permanent{fmt.Errorf("encode checkpoint: %w", err)}
+	}
+	if _, err := tx.Exec(ctx, sqlSaveCP, cp.Job, string(text)); err != nil {
+		return pipeline.Batch{}, fmt.Errorf("save checkpoint: %w", err)
+	}
+	if s.beforeCommit != nil {
+		s.beforeCommit(s.conn)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return pipeline.Batch{}, fmt.Errorf("commit: %w", err)
+	}
+	s.committed[cp.Job] = cp.Seq
+	done.Checkpoint = cp
+	return done, nil
+}
+
+// bulkInsert inserts the fast records with one statement that skips the
+// conflicting ones, which become pending, and returns how many it skipped.
+func (s *Sink) bulkInsert(ctx context.Context, tx pgx.Tx) (int, error) {
+	rows, err := tx.Query(ctx, sqlBulk)
+	if err != nil {
+		return 0, fmt.Errorf("insert: %w", err)
+	}
+	var skipped []int32
+	for rows.Next() {
+		var ord int32
+		if err := rows.Scan(&ord); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("insert: %w", err)
+		}
+		skipped = append(skipped, ord)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("insert: %w", err)
+	}
+	for _, i := range skipped {
+		s.plan.Skip(int(i))
+	}
+	s.plan.InsertFast()
+	return len(skipped), nil
+}
+
+// know loads into the plan every stored row that shares a key with a
+// pending record.
+func (s *Sink) know(ctx context.Context, tx pgx.Tx) error {
+	ids, emails, names := s.plan.Keys(sqlstore.Pending)
+	rows, err := tx.Query(ctx, sqlKnown, pgx.QueryResultFormats{pgx.BinaryFormatCode}, ids, s.opts.Connection, emails, names)
+	if err != nil {
+		return fmt.Errorf("look up stored users: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		vals := rows.RawValues()
+		if len(vals) != sqlstore.NumCols {
+			return permanent{fmt.Errorf("look up stored users: %d columns", len(vals))}
+		}
+		var r sqlstore.Row
+		copy(r[:], vals)
+		s.plan.Know(r.Clone())
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("look up stored users: %w", err)
+	}
+	return nil
+}
+
+// decide settles the pending records in order and applies the outcome with
+// one insert and one update.
+func (s *Sink) decide(ctx context.Context, tx pgx.Tx) error {
+	p := s.plan
+	p.DecideAll()
+	if ins := p.Inserts(); len(ins) > 0 {
+		ords := make([]int32, len(ins))
+		for k, i := range ins {
+			ords[k] = int32(i)
+		}
+		if _, err := tx.Exec(ctx, sqlInsertSome, ords); err != nil {
+			return fmt.Errorf("insert %d records: %w", len(ords), err)
+		}
+	}
+	if ups := p.Updates(); len(ups) > 0 {
+		if err := s.copyRows(ctx, tx, sqlCopy, true, func(yield func(ord int32, fast bool, r *sqlstore.Row)) {
+			for k := range ups {
+				yield(int32(-1-k), false, &ups[k])
+			}
+		}); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, sqlUpdateAll); err != nil {
+			return fmt.Errorf("update %d users: %w", len(ups), err)
+		}
+	}
+	return nil
+}
+
+// decideCarefully settles the pending records in order, each insert or
+// update in its own savepoint: a record the database refuses is rejected
+// with the constraint's code and the others are written.
+func (s *Sink) decideCarefully(ctx context.Context, tx pgx.Tx) error {
+	p := s.plan
+	for i, o := range p.Outcomes {
+		if o != sqlstore.Pending {
+			continue
+		}
+		ch := p.Decide(i)
+		var stmt string
+		var args []any
+		switch ch.Outcome {
+		case sqlstore.Inserted:
+			stmt, args = sqlInsertOne, []any{int32(i)}
+		case sqlstore.Updated:
+			stmt, args = sqlUpdateOne, []any{int32(i), string(ch.Merged[sqlstore.ColUserID])}
+		default:
+			p.Apply(i, ch)
+			continue
+		}
+		sp, err := tx.Begin(ctx)
+		if err != nil {
+			return fmt.Errorf("savepoint: %w", err)
+		}
+		if _, err := sp.Exec(ctx, stmt, args...); err != nil {
+			pe, ok := recordError(err)
+			if !ok {
+				return fmt.Errorf("write record %d: %w", i, err)
+			}
+			if err := sp.Rollback(ctx); err != nil {
+				return fmt.Errorf("roll back to savepoint: %w", err)
+			}
+			code, path, msg := refusal(pe)
+			p.Reject(i, code, path, msg)
+			continue
+		}
+		if err := sp.Commit(ctx); err != nil {
+			return fmt.Errorf("release savepoint: %w", err)
+		}
+		p.Apply(i, ch)
+	}
+	return nil
+}
+
+// copyRows streams rows with one binary COPY: into the staging table with
+// each row's position and fast flag (staging), or into users.
+func (s *Sink) copyRows(ctx context.Context, tx pgx.Tx, stmt string, staging bool, each func(yield func(ord int32, fast bool, r *sqlstore.Row))) error {
+	buf := append(s.copyBuf[:0], "PGCOPY\n\xff\r\n\x00"...)
+	buf = binary.BigEndian.AppendUint32(buf, 0) // flags
+	buf = binary.BigEndian.AppendUint32(buf, 0) // header extension
+	n := 0
+	each(func(ord int32, fast bool, r *sqlstore.Row) {
+		n++
+		if staging {
+			buf = binary.BigEndian.AppendUint16(buf, 2+sqlstore.NumCols)
+			buf = binary.BigEndian.AppendUint32(buf, 4)
+			buf = binary.BigEndian.AppendUint32(buf, uint32(ord))
+			buf = binary.BigEndian.AppendUint32(buf, 1)
+			if fast {
+				buf = append(buf, 1)
+			} else {
+				buf = append(buf, 0)
+			}
+		} else {
+			buf = binary.BigEndian.AppendUint16(buf, sqlstore.NumCols)
+		}
+		for _, v := range r {
+			if v == nil {
+				buf = binary.BigEndian.AppendUint32(buf, 0xffffffff)
+				continue
+			}
+			buf = binary.BigEndian.AppendUint32(buf, uint32(len(v)))
+			buf = append(buf, v...)
+		}
+	})
+	buf = binary.BigEndian.AppendUint16(buf, 0xffff)
+	s.copyBuf = buf
+	if n == 0 {
+		return nil
+	}
+	if _, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(buf), stmt); err != nil {
+		return fmt.Errorf("copy %d rows: %w", n, err)
+	}
+	return nil
+}
+
+// LastCheckpoint returns the checkpoint last committed for job, or nil.
+func (s *Sink) LastCheckpoint(ctx context.Context, job string) (*pipeline.Checkpoint, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, ErrClosed
+	}
+	var text string
+	var err error
+	for attempt := 1; ; attempt++ {
+		if s.conn == nil {
+			if err = s.reconnect(ctx); err != nil {
+				return nil, fmt.Errorf("postgres: load checkpoint: %w", err)
+			}
+		}
+		err = s.conn.QueryRow(ctx, sqlLoadCP, job).Scan(&text)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, nil
+		}
+		if err == nil || !Retryable(err) || attempt > s.opts.Retries {
+			break
+		}
+		s.drop(ctx)
+		if err := sleep(ctx, backoff(attempt, s.opts.MinBackoff, s.opts.MaxBackoff)); err != nil {
+			return nil, fmt.Errorf("postgres: load checkpoint: %w", err)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: load checkpoint: %w", err)
+	}
+	var cp pipeline.Checkpoint
+	if err := json.Unmarshal([]byte(text), &cp); err != nil {
+		return nil, fmt.Errorf("postgres: load checkpoint: %w: %w", sqlstore.ErrCorrupt, err)
+	}
+	return &cp, nil
+}
+
+func (s *Sink) reconnect(ctx context.Context) error {
+	conn, err := connect(ctx, s.cfg)
+	if err != nil {
+		return err
+	}
+	if err := s.prepare(ctx, conn); err != nil {
+		conn.Close(context.WithoutCancel(ctx))
+		return err
+	}
+	s.conn = conn
+	return nil
+}
+
+// Close waits until the server has flushed the batches committed
+// asynchronously (see Options.SynchronousCommit) and releases the
+// connection. It is safe to call twice.
+func (s *Sink) Close(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	if s.conn == nil {
+		return nil
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	errFlush := s.flush(cctx)
+	err := s.conn.Close(cctx)
+	s.conn = nil
+	if errFlush != nil {
+		return fmt.Errorf("postgres: close %s: flush commits: %w", s.name, errFlush)
+	}
+	if err != nil {
+		return fmt.Errorf("postgres: close %s: %w", s.name, err)
+	}
+	return nil
+}

@@ -1,0 +1,192 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ferry-dev/ferry/profile"
+	"github.com/ferry-dev/ferry/profile/query"
+)
+
+// The bulk operations of Apply.
+const (
+	OpCount   = "count"   // count the users the query selects
+	OpBlock   = "block"   // set blocked on those not blocked yet
+	OpUnblock = "unblock" // clear blocked on those blocked
+	OpDelete  = "delete"  // delete them
+)
+
+// ErrOp is returned for an operation Apply does not know.
+var ErrOp = errors.New("unknown bulk operation")
+
+// auditDDL creates the audit trail of bulk changes. It is created on first
+// use, so that stores of every schema version can be audited.
+const auditDDL = `CREATE TABLE IF NOT EXISTS ferry_audit (
+	id         INTEGER PRIMARY KEY,
+	at         TEXT NOT NULL,
+	actor      TEXT NOT NULL,
+	operation  TEXT NOT NULL,
+	query      TEXT NOT NULL,
+	count      INTEGER NOT NULL
+) STRICT`
+
+// Apply runs op on every user of the store (all connections) that q
+// selects, in one transaction, and returns how many users it counted or
+// changed. A change (block, unblock, delete) also writes an audit line to
+// ferry_audit in that transaction: when, actor (who ran it), the operation,
+// q.Redacted() (the query's shape, no values) and the count — no personal
+// data. Blocking and unblocking touch only users whose flag changes, and
+// set their updated_at. Batches written but not yet committed are
+// committed first.
+func (s *Sink) Apply(ctx context.Context, op string, q *query.Query, actor string) (int64, error) {
+	where, args, err := q.SQL(query.SQLite, query.DefaultColumns())
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+	now := time.Now().UTC().Format(timeLayout)
+	var stmt string
+	switch op {
+	case OpCount:
+		stmt = "SELECT count(*) FROM users WHERE " + where
+	case OpBlock:
+		stmt = "UPDATE users SET blocked = 1, updated_at = ? WHERE (" + where + ") AND blocked IS NOT 1"
+	case OpUnblock:
+		stmt = "UPDATE users SET blocked = 0, updated_at = ? WHERE (" + where + ") AND blocked = 1"
+	case OpDelete:
+		stmt = "DELETE FROM users WHERE " + where
+	default:
+		return 0, fmt.Errorf("sqlite: %w: %q", ErrOp, op)
+	}
+	if op == OpBlock || op == OpUnblock {
+		// The caller's '?' come after ours in the text: number them on.
+		args = append([]any{now}, args...)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, ErrClosed
+	}
+	if err := s.commit(); err != nil {
+		return 0, fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: %s: begin: %w", op, err)
+	}
+	defer tx.Rollback()
+	var n int64
+	if op == OpCount {
+		if err := tx.QueryRowContext(ctx, stmt, args...).Scan(&n); err != nil {
+			return 0, fmt.Errorf("sqlite: %s: %w", op, err)
+		}
+		return n, tx.Commit()
+	}
+	res, err := tx.ExecContext(ctx, stmt, args...)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+	if n, err = res.RowsAffected(); err != nil {
+		return 0, fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+	if _, err := tx.ExecContext(ctx, auditDDL); err != nil {
+		return 0, fmt.Errorf("sqlite: %s: create ferry_audit: %w", op, err)
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO ferry_audit (at, actor, operation, query, count) VALUES (?, ?, ?, ?, ?)",
+		now, actor, op, q.Redacted(), n); err != nil {
+		return 0, fmt.Errorf("sqlite: %s: audit: %w", op, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("sqlite: %s: commit: %w", op, err)
+	}
+	return n, nil
+}
+
+// Sample returns up to n of the users q selects, in user_id order, for a
+// dry run to show (masked) before a change.
+func (s *Sink) Sample(ctx context.Context, q *query.Query, n int) ([]profile.User, error) {
+	where, args, err := q.SQL(query.SQLite, query.DefaultColumns())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: sample: %w", err)
+	}
+	cols := Columns()
+	r, err := NewRow(cols)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, ErrClosed
+	}
+	if err := s.commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: sample: %w", err)
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM users WHERE "+where+
+		" ORDER BY user_id LIMIT "+strconv.Itoa(max(n, 0)), args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: sample: %w", err)
+	}
+	defer rows.Close()
+	var us []profile.User
+	for rows.Next() {
+		if err := rows.Scan(r.Dest()...); err != nil {
+			return nil, fmt.Errorf("sqlite: sample: %w", err)
+		}
+		var u profile.User
+		if err := r.User(&u); err != nil {
+			return nil, fmt.Errorf("sqlite: sample: %w", err)
+		}
+		us = append(us, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: sample: %w", err)
+	}
+	return us, nil
+}
+
+// AuditEntry is one line of the store's audit trail.
+type AuditEntry struct {
+	At        string // RFC 3339, UTC
+	Actor     string
+	Operation string
+	Query     string // redacted
+	Count     int64
+}
+
+// Audit returns the audit trail, oldest first; none for a store never
+// changed in bulk.
+func (s *Sink) Audit(ctx context.Context) ([]AuditEntry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, ErrClosed
+	}
+	if err := s.commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: audit: %w", err)
+	}
+	var exists int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'ferry_audit'").Scan(&exists); err != nil {
+		return nil, fmt.Errorf("sqlite: audit: %w", err)
+	}
+	if exists == 0 {
+		return nil, nil
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT at, actor, operation, query, count FROM ferry_audit ORDER BY id")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: audit: %w", err)
+	}
+	defer rows.Close()
+	var out []AuditEntry
+	for rows.Next() {
+		var e AuditEntry
+		if err := rows.Scan(&e.At, &e.Actor, &e.Operation, &e.Query, &e.Count); err != nil {
+			return nil, fmt.Errorf("sqlite: audit: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
