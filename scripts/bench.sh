@@ -17,9 +17,10 @@ csv=$DIR/users-$N.csv
 results=()
 measure() {
   local name=$1; shift
-  local out
-  out=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>"$DIR/err.log"; } 2>&1 | tail -1 ) || { cat "$DIR/err.log"; exit 1; }
-  local secs=${out% *} kb=${out#* }
+  /usr/bin/time -o "$DIR/time.txt" -f '%e %M' "$@" >/dev/null 2>"$DIR/err.log" || { cat "$DIR/err.log"; exit 1; }
+  local out secs kb
+  out=$(tail -1 "$DIR/time.txt")
+  secs=${out% *} kb=${out#* }
   results+=("$name|$secs|$((kb / 1024))")
   printf '%-40s %8ss %6s MB\n' "$name" "$secs" "$((kb / 1024))" >&2
 }
@@ -40,13 +41,17 @@ measure "duckdb csv->parquet (zstd)" "$DUCKDB" "COPY (SELECT * FROM read_csv('$c
 measure "ferry convert csv->parquet" "$FERRY" convert "$csv" "$DIR/users.parquet" -q
 measure "ferry import csv->sqlite" "$FERRY" import "$csv" --to "sqlite://$DIR/bench.db" -q
 
-duck=$(echo "${results[0]}" | cut -d'|' -f2)
 echo
-echo "| run ($N users, $((size / 1024 / 1024)) MB CSV) | seconds | peak RSS MB | vs DuckDB | users/s |"
+echo "| run ($N users, $((size / 1024 / 1024)) MB CSV) | seconds | peak RSS MB | vs DuckDB's same conversion | users/s |"
 echo "|---|---|---|---|---|"
+duck=
 for r in "${results[@]}"; do
   IFS='|' read -r name secs mb <<<"$r"
-  ratio=$(awk -v a="$secs" -v b="$duck" 'BEGIN{printf "%.2f×", a/b}')
+  ratio=—
+  case $name in
+    duckdb*) duck=$secs ;;
+    *convert*) ratio=$(awk -v a="$secs" -v b="$duck" 'BEGIN{printf "%.2f×", a/b}') ;;
+  esac
   rate=$(awk -v n="$N" -v s="$secs" 'BEGIN{printf "%.0f", n/s}')
   echo "| $name | $secs | $mb | $ratio | $rate |"
 done
