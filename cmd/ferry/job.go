@@ -48,6 +48,7 @@ type runFlags struct {
 	noPicture       bool
 	require         string
 	dedupe          bool
+	hashTarget      string
 	compression     string
 	rowGroupRows    int
 	flatten         []string
@@ -85,6 +86,7 @@ func (f *runFlags) registerRun(cmd *cobra.Command, defaultMaxRejects int64) {
 	p.BoolVar(&f.keepCase, "keep-email-case", false, "do not lowercase emails and usernames")
 	p.BoolVar(&f.noPicture, "no-default-picture", false, "do not add a Gravatar picture when none is given")
 	p.StringVar(&f.require, "require", "email", "identifier every user must have: email, username or phone_number")
+	p.StringVar(&f.hashTarget, "hash-target", "", "rewrite password hashes into a target's form: auth0 (password_hash or custom_password_hash; others are rejected with HASH_UNSUPPORTED_BY_TARGET)")
 	p.BoolVar(&f.dedupe, "dedupe", false, "reject records whose user_id, email or username an earlier record had (uses ~40 bytes per user)")
 	f.pw.register(cmd)
 }

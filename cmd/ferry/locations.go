@@ -13,6 +13,7 @@ import (
 	fjson "github.com/ferry-dev/ferry/formats/json"
 	"github.com/ferry-dev/ferry/formats/ndjson"
 	"github.com/ferry-dev/ferry/formats/parquet"
+	"github.com/ferry-dev/ferry/passwords/screen"
 	"github.com/ferry-dev/ferry/pipeline"
 	"github.com/ferry-dev/ferry/profile"
 	filesink "github.com/ferry-dev/ferry/sinks/file"
@@ -241,6 +242,9 @@ func (a *app) stages() []pipeline.Stage {
 			KeepEmailCase:    f.keepCase,
 			NoDefaultPicture: f.noPicture,
 		}))
+	}
+	if f.hashTarget == "auth0" {
+		st = append(st, screen.ToAuth0())
 	}
 	st = append(st, pipeline.Validate(profile.ValidateOptions{
 		Strict:  f.strict,

@@ -131,6 +131,9 @@ filtered, and the summary proves it.`,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			// Commands share one flags struct but not every default: take
 			// the running command's own default for flags it was not given.
+			if f := cmd.Flags().Lookup("hash-target"); f != nil && f.Value.String() != "" && f.Value.String() != "auth0" {
+				return usagef("--hash-target must be auth0")
+			}
 			if f := cmd.Flags().Lookup("max-rejects"); f != nil && !f.Changed {
 				if err := f.Value.Set(f.DefValue); err != nil {
 					return err

@@ -479,3 +479,34 @@ func TestConvert_ColumnarRoundTripAndInspect(t *testing.T) {
 		}
 	}
 }
+
+func TestConvert_HashTargetAuth0ConvertsOrRejectsEachHash(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "legacy.ndjson")
+	lines := `{"user_id":"auth0|1","email":"a@example.com","password_hash":"pbkdf2_sha256$260000$AqjEu5xbV2SD$SU0bQf1Z6xCYzjcNMH+8Xs6gqUXu8m3W0Q6CGnBcn1M="}
+{"user_id":"auth0|2","email":"b@example.com","password_hash":"$1$saltsalt$2vnaRpHa6Jxjz5n83ok8Z0"}
+{"user_id":"auth0|3","email":"c@example.com","password_hash":"$2b$10$nFguVi9LsCAcvTZFKQlRKeLVydo8ETv483lkNsSFI/Wl1Rz1Ypo1K"}
+`
+	if err := os.WriteFile(in, []byte(lines), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "auth0.json")
+	rejects := filepath.Join(dir, "rejects.ndjson")
+	rep := filepath.Join(dir, "report.json")
+	mustFerry(t, "convert", in, out, "--hash-target", "auth0", "--rejects", rejects, "--report", rep, "-q")
+	c := readReport(t, rep).Summary.Counts
+	if c.Written != 2 || c.ByCode["HASH_UNSUPPORTED_BY_TARGET"] != 1 {
+		t.Fatalf("counts %+v: want 2 written and one HASH_UNSUPPORTED_BY_TARGET", c)
+	}
+	data, _ := os.ReadFile(out)
+	if !bytes.Contains(data, []byte(`"custom_password_hash":{"algorithm":"pbkdf2"`)) {
+		t.Errorf("the Django hash did not become Auth0's custom_password_hash:\n%s", data)
+	}
+	rj, _ := os.ReadFile(rejects)
+	if bytes.Contains(rj, []byte("saltsalt")) || !bytes.Contains(rj, []byte(`"record":1`)) {
+		t.Errorf("rejects file leaks the hash or misses the record:\n%s", rj)
+	}
+	if code, _, _ := ferry(t, "", "convert", in, out, "--hash-target", "okta"); code != exitUsage {
+		t.Errorf("--hash-target okta: exit %d, want %d", code, exitUsage)
+	}
+}
