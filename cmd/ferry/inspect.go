@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -72,7 +73,7 @@ often (metadata keys one level deep), and the first rows with personal data mask
 				fmt.Fprintf(w, "issues:    %s\n", byCode(c.ByCode))
 			}
 			fmt.Fprintln(w, "attributes (records that have it, of the valid ones):")
-			keys := slices.Sorted(mapsKeys(sink.attrs))
+			keys := slices.Sorted(maps.Keys(sink.attrs))
 			slices.SortStableFunc(keys, func(x, y string) int { return order(x) - order(y) })
 			for _, k := range keys {
 				fmt.Fprintf(w, "  %-32s %10d\n", k, sink.attrs[k])

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"runtime"
 	"slices"
@@ -239,7 +240,7 @@ func (a *app) printSummary(pr *pipelineRun, s pipeline.Summary, runErr error) {
 	}
 	fmt.Fprintf(w, "  rejected  %10d%s\n", c.Rejected, byCode(c.ByCode))
 	fmt.Fprintf(w, "  filtered  %10d\n", c.Filtered)
-	for _, k := range slices.Sorted(mapsKeys(pr.extra)) {
+	for _, k := range slices.Sorted(maps.Keys(pr.extra)) {
 		fmt.Fprintf(w, "  %-9s %10d\n", k, pr.extra[k])
 	}
 	a.printPasswords(w, pr)
@@ -258,21 +259,11 @@ func (a *app) printSummary(pr *pipelineRun, s pipeline.Summary, runErr error) {
 	_ = runErr
 }
 
-func mapsKeys(m map[string]int64) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
 func byCode(m map[string]int64) string {
 	if len(m) == 0 {
 		return ""
 	}
-	keys := slices.Sorted(mapsKeys(m))
+	keys := slices.Sorted(maps.Keys(m))
 	slices.SortStableFunc(keys, func(x, y string) int { return int(m[y] - m[x]) })
 	var b strings.Builder
 	b.WriteString("   ")
