@@ -179,7 +179,7 @@ func TestConvert_RoundTripThroughEveryFormatKeepsUsers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	steps := []string{"users.json", "users.json.zst", "users.ndjson.gz", "back.ndjson"}
+	steps := []string{"users.json", "users.csv.gz", "users.json.zst", "users.tsv", "users.ndjson.gz", "back.ndjson"}
 	prev := src
 	for _, s := range steps {
 		next := filepath.Join(dir, s)

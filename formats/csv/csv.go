@@ -72,11 +72,19 @@ func DefaultFields(includeSecrets bool) []string {
 			fs = append(fs, f)
 		}
 	}
+	fs = append(fs, ExtraColumn)
 	if includeSecrets {
 		fs = append(fs, "password")
 	}
 	return fs
 }
+
+// ExtraColumn is the column that carries a user's unknown attributes
+// (profile.User.Extra) as one JSON object, so that no attribute is lost on
+// the way through CSV. The decoder spreads an object in that column back
+// into unknown attributes; a cell that is not a JSON object is kept as an
+// unknown attribute named "extra".
+const ExtraColumn = "extra"
 
 // ErrOptions is returned for options that cannot work.
 var ErrOptions = errors.New("invalid csv options")
@@ -327,9 +335,10 @@ func (d *Decoder) Skip(ctx context.Context, cp pipeline.Checkpoint) error {
 // column is where one column's cells go: a profile path, or "" for a
 // column that is dropped.
 type column struct {
-	path string
-	p    profile.Path // path, resolved once
-	code profile.Code // the issue code of a cell the profile refuses
+	path  string
+	p     profile.Path // path, resolved once
+	code  profile.Code // the issue code of a cell the profile refuses
+	extra bool         // the ExtraColumn: a JSON object of unknown attributes
 }
 
 // layout is a file's header resolved to profile paths. It decodes the
@@ -372,7 +381,7 @@ func newLayout(names []string, opts Options, delim byte) (*layout, error) {
 			return nil, fmt.Errorf("%w: columns %d and %d both hold %s", ErrHeader, j+1, i+1, path)
 		}
 		seen[path] = i
-		l.cols[i] = column{path: path, p: profile.CompilePath(path), code: cellCode(path)}
+		l.cols[i] = column{path: path, p: profile.CompilePath(path), code: cellCode(path), extra: path == ExtraColumn}
 	}
 	return l, nil
 }
@@ -463,12 +472,38 @@ func (l *layout) DecodeChunk(c *pipeline.Chunk, b *pipeline.Batch) {
 			if cl.a == cl.b || col.path == "" {
 				continue
 			}
-			if err := rec.User.SetTextPath(col.p, cellText(text, esc, cl)); err != nil {
+			cell := cellText(text, esc, cl)
+			if col.extra && spreadExtra(&rec.User, cell) {
+				continue
+			}
+			if err := rec.User.SetTextPath(col.p, cell); err != nil {
 				rec.Issues.Add(col.code, col.path, fmt.Sprintf("column %d: %v", j+1, err))
 			}
 		}
 	}
 	b.Read += len(p.rows)
+}
+
+// spreadExtra adds the attributes of the JSON object cell to u.Extra and
+// reports whether cell was such an object.
+func spreadExtra(u *profile.User, cell string) bool {
+	if len(cell) < 2 || cell[0] != '{' {
+		return false
+	}
+	var attrs []profile.Attr
+	err := profile.ObjectEach([]byte(cell), func(key string, value []byte) error {
+		v, err := profile.Compact(nil, value)
+		if err != nil {
+			return err
+		}
+		attrs = append(attrs, profile.Attr{Key: key, Value: v})
+		return nil
+	})
+	if err != nil {
+		return false
+	}
+	u.Extra = append(u.Extra, attrs...)
+	return true
 }
 
 // zeroRoom returns recs with room for n more records, all zero. A new
@@ -512,6 +547,7 @@ type Encoder struct {
 	// object (jsonRoots but identities and mfa_factors): they are written
 	// as compact JSON even when they hold a JSON string.
 	object []bool
+	extra  []bool // the ExtraColumn
 	header []byte
 	delim  byte
 	eol    string
@@ -529,8 +565,10 @@ func NewEncoder(opts Options) pipeline.Encoder {
 		e.eol = "\r\n"
 	}
 	e.object = make([]bool, len(e.fields))
+	e.extra = make([]bool, len(e.fields))
 	e.paths = make([]profile.Path, len(e.fields))
 	for i, f := range e.fields {
+		e.extra[i] = f == ExtraColumn
 		e.object[i] = slices.Contains(jsonRoots, f) && f != "identities" && f != "mfa_factors"
 		e.paths[i] = profile.CompilePath(f)
 		if i > 0 {
@@ -569,6 +607,13 @@ func (e *Encoder) Encode(dst []byte, b *pipeline.Batch) ([]byte, error) {
 		for j, f := range e.fields {
 			if j > 0 {
 				dst = append(dst, e.delim)
+			}
+			if e.extra[j] {
+				if len(u.Extra) > 0 {
+					scratch = appendExtra(scratch[:0], u.Extra)
+					dst = appendCell(dst, e, scratch)
+				}
+				continue
 			}
 			if e.object[j] {
 				if v, ok := u.GetJSON(f); ok && len(v) > 0 {
@@ -639,4 +684,18 @@ func needsQuotes[T string | []byte](v T, delim byte) bool {
 		}
 	}
 	return false
+}
+
+// appendExtra appends the unknown attributes as one compact JSON object.
+func appendExtra(dst []byte, attrs []profile.Attr) []byte {
+	dst = append(dst, '{')
+	for i, a := range attrs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = profile.AppendString(dst, a.Key)
+		dst = append(dst, ':')
+		dst = append(dst, a.Value...)
+	}
+	return append(dst, '}')
 }

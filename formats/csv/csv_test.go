@@ -25,7 +25,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // keepFields is what a CSV with the default columns keeps of a user.
 func keepFields(includeSecrets bool) func(u profile.User) profile.User {
 	return func(u profile.User) profile.User {
-		u.Extra = nil // CSV writes the Fields only
+		// The extra column keeps unknown attributes.
 		if !includeSecrets {
 			u.PasswordHash, u.CustomPasswordHash, u.MFAFactors = "", nil, nil
 		}
@@ -313,11 +313,11 @@ func TestEncoder_DefaultFieldsLeaveOutSecrets(t *testing.T) {
 		}
 	}
 	header = string(csv.NewEncoder(csv.Options{IncludeSecrets: true}).Header())
-	want := strings.Join(profile.RootFields, ",") + ",password\n"
+	want := strings.Join(profile.RootFields, ",") + ",extra,password\n"
 	if header != want {
 		t.Errorf("header with secrets %q, want %q", header, want)
 	}
-	if !slices.Equal(csv.DefaultFields(true), append(slices.Clone(profile.RootFields), "password")) {
+	if !slices.Equal(csv.DefaultFields(true), append(slices.Clone(profile.RootFields), "extra", "password")) {
 		t.Errorf("DefaultFields(true) = %v, want RootFields and password", csv.DefaultFields(true))
 	}
 }

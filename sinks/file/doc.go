@@ -5,8 +5,8 @@
 // `--resume` continues it without repeating or losing a record.
 //
 // Unknown attributes (profile.User.Extra) are written as the format does:
-// JSON formats keep them as root attributes, CSV writes them only when
-// listed in --fields.
+// JSON formats keep them as root attributes, CSV in its last "extra"
+// column as one JSON object, Parquet and Arrow in a JSON column "extra".
 //
 // Columnar formats (Options.Writer, from pipeline.Format.NewWriter: Parquet,
 // Arrow IPC files) are encoded on the workers as usual and assembled by
