@@ -131,7 +131,7 @@ func TestOpen_RefusesWhatCannotBeRead(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "users.xyz"), []byte("x"), 0o600)
 	tests := []struct {
-		name, loc string
+		name, loc   string
 		wantNoInput bool
 	}{
 		{"missing file", filepath.Join(dir, "nope.ndjson"), false},
