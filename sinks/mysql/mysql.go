@@ -328,6 +328,11 @@ func (s *Sink) write(ctx context.Context, work *pipeline.Batch, careful bool) (_
 		s.beforeCommit()
 	}
 	if err := tx.Commit(); err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			// A cancelled context rolls the transaction back under the
+			// driver; report the cancellation, not the closed transaction.
+			return pipeline.Batch{}, fmt.Errorf("commit: %w: %w", cerr, err)
+		}
 		return pipeline.Batch{}, fmt.Errorf("commit: %w", err)
 	}
 	done.Checkpoint = cp

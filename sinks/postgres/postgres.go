@@ -495,6 +495,11 @@ func (s *Sink) write(ctx context.Context, work *pipeline.Batch, m mode) (_ pipel
 		s.beforeCommit(s.conn)
 	}
 	if err := tx.Commit(ctx); err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			// A cancelled context rolls the transaction back under the
+			// driver; report the cancellation, not the closed transaction.
+			return pipeline.Batch{}, fmt.Errorf("commit: %w: %w", cerr, err)
+		}
 		return pipeline.Batch{}, fmt.Errorf("commit: %w", err)
 	}
 	s.committed[cp.Job] = cp.Seq
