@@ -4,6 +4,13 @@
 // interrupted run leaves its partial output and a checkpoint so that
 // `--resume` continues it without repeating or losing a record.
 //
+// Compressed row formats (NDJSON, JSON, CSV to .gz or .zst) are compressed
+// on the workers: each batch becomes a gzip member or zstd frame of its own,
+// and the file is their concatenation, one valid stream for every gzip and
+// zstd reader. Compression then scales with --workers instead of running on
+// the writer, for about 1-3 % more bytes; and every checkpoint falls on a
+// frame boundary, so a resumed run appends to a valid stream.
+//
 // Unknown attributes (profile.User.Extra) are written as the format does:
 // JSON formats keep them as root attributes, CSV in its last "extra"
 // column as one JSON object, Parquet and Arrow in a JSON column "extra".

@@ -23,8 +23,9 @@ type Options struct {
 	// path's extension.
 	Compression string
 	// CheckpointEvery is how often the sink makes what it wrote resumable;
-	// default 1s. Each checkpoint ends a compression frame, so very short
-	// intervals cost some compression ratio.
+	// default 1s. Columnar output compressed as a whole ends a compression
+	// frame at each checkpoint, so very short intervals cost it some
+	// compression ratio.
 	CheckpointEvery time.Duration
 	// Stdout is written for the path "-"; default os.Stdout.
 	Stdout io.Writer
@@ -50,6 +51,12 @@ type Sink struct {
 	enc                    pipeline.Encoder
 	opts                   Options
 	batches                pipeline.BatchWriter // when opts.Writer is set
+	// framed, when the output is compressed and not columnar: the workers
+	// compress each batch into a frame of its own (see frames.go), and the
+	// sink concatenates frames.
+	framed   *frameEncoder
+	sepFrame []byte // the encoder's separator as a frame
+	frames   int64  // frames written (from the start, when resuming)
 
 	f        *os.File
 	counter  *countWriter
@@ -88,6 +95,18 @@ func Open(path string, enc pipeline.Encoder, opts Options) (*Sink, error) {
 		opts.Compression, _ = pipeline.Compression(path)
 	}
 	s := &Sink{path: path, enc: enc, opts: opts}
+	if opts.Compression != "" && opts.Writer == nil {
+		fr, err := newFrames(opts.Compression)
+		if err != nil {
+			return nil, err
+		}
+		s.framed = &frameEncoder{enc: enc, frames: fr}
+		if sep := enc.Separator(); len(sep) > 0 {
+			if s.sepFrame, err = fr.frame(nil, sep); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if path != "-" {
 		dir := filepath.Dir(path)
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
@@ -99,12 +118,21 @@ func Open(path string, enc pipeline.Encoder, opts Options) (*Sink, error) {
 	return s, nil
 }
 
-// Encoder is the encoder the pipeline's workers run for this sink.
-func (s *Sink) Encoder() pipeline.Encoder { return s.enc }
+// Encoder is the encoder the pipeline's workers run for this sink: the
+// format's, or for compressed output one that also compresses each batch
+// into a frame of its own, so compression runs on the workers too. A caller
+// that writes batches itself must set b.Out with this encoder.
+func (s *Sink) Encoder() pipeline.Encoder {
+	if s.framed != nil {
+		return s.framed
+	}
+	return s.enc
+}
 
 type sidecar struct {
 	Length     int64               `json:"length"`
 	Wrote      bool                `json:"wrote"`
+	Frames     int64               `json:"frames,omitempty"`
 	Checkpoint pipeline.Checkpoint `json:"checkpoint"`
 }
 
@@ -146,7 +174,7 @@ func (s *Sink) LastCheckpoint(ctx context.Context, job string) (*pipeline.Checkp
 		return nil, fmt.Errorf("seek partial output: %w", err)
 	}
 	s.resuming = true
-	s.wrote = sc.Wrote
+	s.wrote, s.frames = sc.Wrote, sc.Frames
 	if err := s.setup(f, sc.Length); err != nil {
 		return nil, err
 	}
@@ -163,6 +191,10 @@ func (s *Sink) setup(f *os.File, length int64) error {
 		w = s.opts.Stdout
 	}
 	s.bw = bufio.NewWriterSize(w, 1<<20)
+	s.lastCP = time.Now()
+	if s.framed != nil {
+		return nil
+	}
 	switch s.opts.Compression {
 	case "":
 	case "gz":
@@ -179,7 +211,23 @@ func (s *Sink) setup(f *os.File, length int64) error {
 	default:
 		return fmt.Errorf("unknown compression %q", s.opts.Compression)
 	}
-	s.lastCP = time.Now()
+	return nil
+}
+
+// writeFrame compresses raw into a frame of its own and writes it.
+func (s *Sink) writeFrame(raw []byte) error {
+	fr, err := s.framed.frames.frame(nil, raw)
+	if err != nil {
+		return fmt.Errorf("compress output: %w", err)
+	}
+	return s.writeFramed(fr)
+}
+
+func (s *Sink) writeFramed(fr []byte) error {
+	if _, err := s.bw.Write(fr); err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	s.frames++
 	return nil
 }
 
@@ -215,6 +263,9 @@ func (s *Sink) start() error {
 		return nil
 	}
 	if h := s.enc.Header(); len(h) > 0 {
+		if s.framed != nil {
+			return s.writeFrame(h)
+		}
 		if _, err := s.out().Write(h); err != nil {
 			return fmt.Errorf("write output: %w", err)
 		}
@@ -238,7 +289,18 @@ func (s *Sink) Write(ctx context.Context, b *pipeline.Batch) error {
 		return err
 	}
 	out := b.Out
-	if len(b.Records) > 0 {
+	if len(b.Records) > 0 && s.framed != nil {
+		// b.Out is one frame without the leading separator.
+		if s.wrote && s.sepFrame != nil {
+			if err := s.writeFramed(s.sepFrame); err != nil {
+				return err
+			}
+		}
+		s.wrote = true
+		if err := s.writeFramed(out); err != nil {
+			return err
+		}
+	} else if len(b.Records) > 0 {
 		if !s.wrote {
 			out = out[len(s.enc.Separator()):]
 			s.wrote = true
@@ -275,7 +337,7 @@ func (s *Sink) checkpoint() error {
 	if err := s.bw.Flush(); err != nil {
 		return fmt.Errorf("write output: %w", err)
 	}
-	data, err := json.Marshal(sidecar{Length: s.counter.n, Wrote: s.wrote, Checkpoint: *s.pending})
+	data, err := json.Marshal(sidecar{Length: s.counter.n, Wrote: s.wrote, Frames: s.frames, Checkpoint: *s.pending})
 	if err != nil {
 		return err
 	}
@@ -326,9 +388,19 @@ func (s *Sink) Close(ctx context.Context) error {
 		if err := s.batches.Close(); err != nil {
 			return fmt.Errorf("write output: %w", err)
 		}
-	} else if f := s.enc.Footer(); len(f) > 0 {
+	} else if f := s.enc.Footer(); len(f) > 0 && s.framed != nil {
+		if err := s.writeFrame(f); err != nil {
+			return err
+		}
+	} else if len(f) > 0 {
 		if _, err := s.out().Write(f); err != nil {
 			return fmt.Errorf("write output: %w", err)
+		}
+	}
+	if s.framed != nil && s.frames == 0 {
+		// An empty output is still one valid (empty) compressed stream.
+		if err := s.writeFrame(nil); err != nil {
+			return err
 		}
 	}
 	if s.z != nil {

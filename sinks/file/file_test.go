@@ -92,12 +92,7 @@ func TestSink_ResumeDropsWhatFollowsTheCheckpointAndAppends(t *testing.T) {
 		t.Fatal(err)
 	}
 	// What a killed run wrote after its last checkpoint.
-	f, err := os.OpenFile(out+".partial", os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.WriteString(`{"email":"half-written`)
-	f.Close()
+	appendPartial(t, out, `{"email":"half-written`)
 
 	s, err = file.Open(out, enc, file.Options{CheckpointEvery: time.Nanosecond})
 	if err != nil {
@@ -122,6 +117,20 @@ func TestSink_ResumeDropsWhatFollowsTheCheckpointAndAppends(t *testing.T) {
 	got, _ := os.ReadFile(out)
 	if string(got) != expect(12) {
 		t.Errorf("resumed output:\n%s\nwant:\n%s", got, expect(12))
+	}
+}
+
+// appendPartial appends data to the partial output of out, as a run
+// killed between two checkpoints leaves it.
+func appendPartial(t *testing.T, out, data string) {
+	t.Helper()
+	f, err := os.OpenFile(out+".partial", os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(data); err != nil {
+		t.Fatal(err)
 	}
 }
 
