@@ -129,9 +129,14 @@ func Run(ctx context.Context, j Job, opts Options) (Summary, error) {
 		enc = e.Encoder()
 	}
 
+	inFlight := 2*opts.Workers + 2
+	// outs recycles the encode buffers of written batches: a batch's
+	// output is a megabyte or more, and growing a new one for every batch
+	// costs the workers copies and the collector garbage.
+	outs := make(chan []byte, inFlight)
 	w := writer{sink: j.Sink, opts: opts, counts: base, next: seq, pending: map[uint64]*Batch{}, job: j.Name,
-		ordered: j.Ordered, enc: enc}
-	tokens := make(chan struct{}, 2*opts.Workers+2)
+		ordered: j.Ordered, enc: enc, outs: outs}
+	tokens := make(chan struct{}, inFlight)
 	work := make(chan *Batch, opts.Workers)
 	done := make(chan *Batch, opts.Workers)
 	interrupted := false
@@ -168,6 +173,12 @@ func Run(ctx context.Context, j Job, opts Options) (Summary, error) {
 	for range opts.Workers {
 		workers.Go(func() error {
 			for b := range work {
+				if enc != nil && b.Out == nil {
+					select {
+					case b.Out = <-outs:
+					default:
+					}
+				}
 				if err := process(wctx, b, j.Stages, enc); err != nil {
 					return err
 				}
@@ -293,6 +304,7 @@ type writer struct {
 	next     uint64
 	pending  map[uint64]*Batch
 	released int
+	outs     chan []byte // encode buffers to reuse
 }
 
 func (w *writer) accept(ctx context.Context, b *Batch) error {
@@ -336,6 +348,13 @@ func (w *writer) write(ctx context.Context, b *Batch) error {
 	b.commit = w.commitRejects
 	if err := w.sink.Write(ctx, b); err != nil {
 		return fmt.Errorf("write batch %d: %w", b.Seq, err)
+	}
+	if b.Out != nil { // the sink is done with it (see Sink)
+		select {
+		case w.outs <- b.Out[:0]:
+		default:
+		}
+		b.Out = nil
 	}
 	if err := b.balanced("sink"); err != nil {
 		return err

@@ -8,7 +8,8 @@ import (
 // idempotent per record key, because a resumed run may resend the batch
 // that was in flight when the previous run stopped. A sink may refuse
 // single records (a conflict in a store) by moving them to b.Rejects with a
-// code; the rest of the batch is still written.
+// code; the rest of the batch is still written. A sink must not keep b.Out
+// once Write has returned: the runner reuses it for a later batch.
 type Sink interface {
 	Write(ctx context.Context, b *Batch) error
 	// Close flushes and commits what was written. After an error or a
