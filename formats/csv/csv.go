@@ -1,7 +1,6 @@
 package csv
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/ferry-dev/ferry/formats/internal/input"
 	"github.com/ferry-dev/ferry/pipeline"
 	"github.com/ferry-dev/ferry/profile"
 )
@@ -103,6 +103,9 @@ func (o Options) Validate() error {
 	return nil
 }
 
+// DefaultMaxRecordBytes is the default of Options.MaxRecordBytes.
+const DefaultMaxRecordBytes = 64 << 20
+
 func (o Options) withDefaults() Options {
 	if o.Delimiter == 0 {
 		o.Delimiter = ','
@@ -138,7 +141,7 @@ var (
 // reads the header on the first call. It is used by one reader goroutine;
 // the chunks it returns are decoded concurrently.
 type Decoder struct {
-	in      input
+	in      input.Buffer
 	source  string
 	opts    Options
 	delim   byte
@@ -153,13 +156,11 @@ type Decoder struct {
 // source names the input in record origins. Options that do not validate
 // make the first Next or Skip fail.
 func NewDecoder(r io.Reader, source string, opts Options) pipeline.Decoder {
-	d := &Decoder{in: newInput(r), source: source, err: opts.Validate()}
+	d := &Decoder{in: input.New(r), source: source, err: opts.Validate()}
 	d.opts = opts.withDefaults()
 	d.delim = byte(d.opts.Delimiter)
 	return d
 }
-
-var bom = []byte("\xef\xbb\xbf")
 
 // begin drops a byte order mark and reads the header row, if the input
 // has one. The layout stays nil for input without any row.
@@ -171,11 +172,7 @@ func (d *Decoder) begin() error {
 	if d.err != nil {
 		return d.err
 	}
-	for len(d.in.pending()) < len(bom) && d.in.fill() {
-	}
-	if bytes.HasPrefix(d.in.pending(), bom) {
-		d.in.drop(len(bom))
-	}
+	d.in.SkipBOM()
 	if d.opts.Header != nil {
 		d.layout, d.err = newLayout(d.opts.Header, d.opts, d.delim)
 		return d.err
@@ -186,19 +183,19 @@ func (d *Decoder) begin() error {
 			d.err = err
 			return err
 		}
-		rec := d.in.pending()[:n]
+		rec := d.in.Pending()[:n]
 		if blankRecord(rec) {
-			d.in.drop(n)
+			d.in.Drop(n)
 			continue
 		}
 		if !utf8.Valid(rec) {
-			d.err = fmt.Errorf("%w: line %d: invalid UTF-8", ErrHeader, d.in.line)
+			d.err = fmt.Errorf("%w: line %d: invalid UTF-8", ErrHeader, d.in.Line)
 			return d.err
 		}
 		var p parser
 		text := trimEOL(string(rec))
 		if msg := p.fields(text, 0, d.delim); msg != "" {
-			d.err = fmt.Errorf("%w: line %d: %s", ErrHeader, d.in.line, msg)
+			d.err = fmt.Errorf("%w: line %d: %s", ErrHeader, d.in.Line, msg)
 			return d.err
 		}
 		names := make([]string, len(p.cells))
@@ -207,10 +204,10 @@ func (d *Decoder) begin() error {
 		}
 		d.layout, d.err = newLayout(names, d.opts, d.delim)
 		if d.err != nil {
-			d.err = fmt.Errorf("line %d: %w", d.in.line, d.err)
+			d.err = fmt.Errorf("line %d: %w", d.in.Line, d.err)
 			return d.err
 		}
-		d.in.drop(n)
+		d.in.Drop(n)
 		return nil
 	}
 }
@@ -220,22 +217,22 @@ func (d *Decoder) begin() error {
 // no more rows.
 func (d *Decoder) scanRecord(pos int) (int, error) {
 	for {
-		data := d.in.pending()[pos:]
+		data := d.in.Pending()[pos:]
 		n := d.sp.next(data, d.delim)
 		if n < 0 && len(data) <= d.opts.MaxRecordBytes {
-			if d.in.fill() {
+			if d.in.Fill() {
 				continue
 			}
 			d.sp = splitter{}
-			if d.in.err != nil {
-				return 0, d.in.err
+			if d.in.Err != nil {
+				return 0, d.in.Err
 			}
 			n = len(data)
 		}
 		if n < 0 || n > d.opts.MaxRecordBytes {
 			d.sp = splitter{}
 			return 0, fmt.Errorf("%w: row at line %d (byte %d) is longer than %d bytes (an unterminated quote?)",
-				ErrRecordTooLarge, d.in.line+int64(bytes.Count(d.in.pending()[:pos], nl)), d.in.off+int64(pos), d.opts.MaxRecordBytes)
+				ErrRecordTooLarge, d.in.LineAt(pos), d.in.Off+int64(pos), d.opts.MaxRecordBytes)
 		}
 		return n, nil
 	}
@@ -264,7 +261,7 @@ func (d *Decoder) Next(ctx context.Context, n int) (*pipeline.Chunk, error) {
 		if m == 0 {
 			break
 		}
-		if !blankRecord(d.in.pending()[pos : pos+m]) {
+		if !blankRecord(d.in.Pending()[pos : pos+m]) {
 			count++
 		}
 		pos += m
@@ -273,11 +270,11 @@ func (d *Decoder) Next(ctx context.Context, n int) (*pipeline.Chunk, error) {
 		if d.err != nil {
 			return nil, d.err
 		}
-		d.in.drop(pos)
+		d.in.Drop(pos)
 		return nil, io.EOF
 	}
-	c := &pipeline.Chunk{Source: d.source, Line: d.in.line, Index: d.index, Offset: d.in.off, Decoder: d.layout}
-	c.Data = d.in.take(pos)
+	c := &pipeline.Chunk{Source: d.source, Line: d.in.Line, Index: d.index, Offset: d.in.Off, Decoder: d.layout}
+	c.Data = d.in.Take(pos)
 	d.index += int64(count)
 	return c, nil
 }
@@ -296,17 +293,17 @@ func (d *Decoder) Skip(ctx context.Context, cp pipeline.Checkpoint) error {
 	if cp.Offset <= 0 && cp.Index <= 0 {
 		return nil
 	}
-	if cp.Offset > 0 && cp.Offset < d.in.off {
+	if cp.Offset > 0 && cp.Offset < d.in.Off {
 		return fmt.Errorf("%w: byte %d is before the first row", ErrCheckpoint, cp.Offset)
 	}
-	if cp.Offset > 0 && d.in.seek(cp.Offset, '\n') {
-		d.in.line, d.index = cp.Line+1, cp.Index
+	if cp.Offset > 0 && d.in.SeekTo(cp.Offset, '\n') {
+		d.in.Line, d.index = cp.Line+1, cp.Index
 		return nil
 	}
-	if d.in.err != nil {
-		return d.in.err
+	if d.in.Err != nil {
+		return d.in.Err
 	}
-	for (cp.Offset > 0 && d.in.off < cp.Offset) || (cp.Offset <= 0 && d.index < cp.Index) {
+	for (cp.Offset > 0 && d.in.Off < cp.Offset) || (cp.Offset <= 0 && d.index < cp.Index) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -315,15 +312,15 @@ func (d *Decoder) Skip(ctx context.Context, cp pipeline.Checkpoint) error {
 			return err
 		}
 		if m == 0 || d.layout == nil {
-			return fmt.Errorf("%w: input ends at byte %d, row %d", ErrCheckpoint, d.in.off, d.index)
+			return fmt.Errorf("%w: input ends at byte %d, row %d", ErrCheckpoint, d.in.Off, d.index)
 		}
-		if cp.Offset > 0 && d.in.off+int64(m) > cp.Offset {
-			return fmt.Errorf("%w: byte %d is inside the row at line %d", ErrCheckpoint, cp.Offset, d.in.line)
+		if cp.Offset > 0 && d.in.Off+int64(m) > cp.Offset {
+			return fmt.Errorf("%w: byte %d is inside the row at line %d", ErrCheckpoint, cp.Offset, d.in.Line)
 		}
-		if !blankRecord(d.in.pending()[:m]) {
+		if !blankRecord(d.in.Pending()[:m]) {
 			d.index++
 		}
-		d.in.drop(m)
+		d.in.Drop(m)
 	}
 	if cp.Offset > 0 && cp.Index > 0 && d.index != cp.Index {
 		return fmt.Errorf("%w: %d rows precede byte %d, the checkpoint says %d", ErrCheckpoint,
@@ -400,7 +397,7 @@ type row struct {
 // record.
 //
 // Cells hold substrings of c.Data itself, not of a copy: Decoder.Next hands
-// out bytes that it never writes again (see input.take), so they can be
+// out bytes that it never writes again (see input.Buffer.Take), so they can be
 // read as a string. A chunk decoded here must come from Decoder.Next, and
 // nothing may write to its Data while its records live. Quoted cells with
 // doubled quotes are unescaped into one buffer per chunk, held the same way.

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"unicode/utf8"
 
+	"github.com/ferry-dev/ferry/formats/internal/input"
 	"github.com/ferry-dev/ferry/pipeline"
 	"github.com/ferry-dev/ferry/profile"
 )
@@ -25,6 +26,9 @@ type Options struct {
 	// before it. Default DefaultMaxRecordBytes.
 	MaxRecordBytes int
 }
+
+// DefaultMaxRecordBytes is the default of Options.MaxRecordBytes.
+const DefaultMaxRecordBytes = 64 << 20
 
 func (o Options) withDefaults() Options {
 	if o.Key == "" {
@@ -95,7 +99,7 @@ const (
 // used by one reader goroutine; the chunks it returns are decoded
 // concurrently.
 type Decoder struct {
-	in        input
+	in        input.Buffer
 	source    string
 	opts      Options
 	index     int64 // index of the next element
@@ -112,15 +116,14 @@ type Decoder struct {
 // array of user objects or an object with that array under Options.Key.
 // source names the input in record origins.
 func NewDecoder(r io.Reader, source string, opts Options) pipeline.Decoder {
-	return &Decoder{in: newInput(r), source: source, opts: opts.withDefaults()}
+	return &Decoder{in: input.New(r), source: source, opts: opts.withDefaults()}
 }
 
-var bom = []byte("\xef\xbb\xbf")
+var nl = []byte{'\n'}
 
 // syntax returns a *SyntaxError at pending byte p.
 func (d *Decoder) syntax(p int, msg string) error {
-	data := d.in.pending()
-	return &SyntaxError{Line: d.in.line + int64(bytes.Count(data[:min(p, len(data))], nl)), Offset: d.in.off + int64(p), Msg: msg}
+	return &SyntaxError{Line: d.in.LineAt(p), Offset: d.in.Off + int64(p), Msg: msg}
 }
 
 // Next returns a chunk of the next n elements, or io.EOF after the last
@@ -152,26 +155,26 @@ func (d *Decoder) next(ctx context.Context, n int) (*pipeline.Chunk, error) {
 			}
 			return nil, err
 		}
-		c.Data = d.in.take(last)
-		d.in.drop(pos - last)
+		c.Data = d.in.Take(last)
+		d.in.Drop(pos - last)
 		d.index += int64(count)
 		return c, nil
 	}
 	for {
-		data := d.in.pending()
+		data := d.in.Pending()
 		for !d.vs.started && pos < len(data) && isSpace(data[pos]) { // between values
 			pos++
 		}
 		if count == 0 && pos > 0 {
-			d.in.drop(pos)
-			pos, data = 0, d.in.pending()
+			d.in.Drop(pos)
+			pos, data = 0, d.in.Pending()
 		}
 		if pos >= len(data) {
-			if d.in.fill() {
+			if d.in.Fill() {
 				continue
 			}
-			if d.in.err != nil {
-				return done(d.in.err)
+			if d.in.Err != nil {
+				return done(d.in.Err)
 			}
 			switch d.state {
 			case stStart, stEnd:
@@ -183,13 +186,8 @@ func (d *Decoder) next(ctx context.Context, n int) (*pipeline.Chunk, error) {
 		}
 		switch ch := data[pos]; d.state {
 		case stStart:
-			if d.in.off == 0 && pos == 0 && data[0] == bom[0] {
-				for len(d.in.pending()) < len(bom) && d.in.fill() {
-				}
-				if bytes.HasPrefix(d.in.pending(), bom) {
-					d.in.drop(len(bom))
-					continue
-				}
+			if d.in.Off == 0 && pos == 0 && data[0] == 0xef && d.in.SkipBOM() { // 0xef: a byte order mark may begin
+				continue
 			}
 			switch ch {
 			case '[':
@@ -214,7 +212,7 @@ func (d *Decoder) next(ctx context.Context, n int) (*pipeline.Chunk, error) {
 				}
 				return done(err)
 			}
-			key := d.in.pending()[pos+1 : pos+d.vs.n-1]
+			key := d.in.Pending()[pos+1 : pos+d.vs.n-1]
 			d.isUsers = string(key) == d.opts.Key
 			pos += d.vs.n
 			d.vs.reset()
@@ -249,7 +247,7 @@ func (d *Decoder) next(ctx context.Context, n int) (*pipeline.Chunk, error) {
 				continue
 			}
 			if count == 0 {
-				d.in.drop(d.vs.n)
+				d.in.Drop(d.vs.n)
 				pos = 0
 			} else {
 				pos += d.vs.n
@@ -282,7 +280,7 @@ func (d *Decoder) next(ctx context.Context, n int) (*pipeline.Chunk, error) {
 				return nil, nil
 			}
 			if count == 0 {
-				c = &pipeline.Chunk{Source: d.source, Line: d.in.line, Index: d.index, Offset: d.in.off, Decoder: chunkDecoder{}}
+				c = &pipeline.Chunk{Source: d.source, Line: d.in.Line, Index: d.index, Offset: d.in.Off, Decoder: chunkDecoder{}}
 			}
 			if ch == ',' || ch == ':' || ch == '}' {
 				return done(d.syntax(pos, "expected an element"))
@@ -290,20 +288,20 @@ func (d *Decoder) next(ctx context.Context, n int) (*pipeline.Chunk, error) {
 			// The scan sees at most MaxRecordBytes+1 bytes, so that an
 			// element too long is reported as such however it arrives.
 			lim := min(len(data), pos+d.opts.MaxRecordBytes+1)
-			ok, serr := d.vs.scan(data[pos:lim], d.in.eof && lim == len(data))
+			ok, serr := d.vs.scan(data[pos:lim], d.in.EOF && lim == len(data))
 			if serr != nil {
 				return done(d.syntax(pos+serr.at, serr.msg))
 			}
 			if d.vs.n > d.opts.MaxRecordBytes {
 				return done(fmt.Errorf("%w: element at line %d (byte %d) is longer than %d bytes",
-					ErrRecordTooLarge, d.in.line+int64(bytes.Count(d.in.pending()[:pos], nl)), d.in.off+int64(pos), d.opts.MaxRecordBytes))
+					ErrRecordTooLarge, d.in.LineAt(pos), d.in.Off+int64(pos), d.opts.MaxRecordBytes))
 			}
 			if !ok {
-				if d.in.fill() {
+				if d.in.Fill() {
 					continue
 				}
-				if d.in.err != nil {
-					return done(d.in.err)
+				if d.in.Err != nil {
+					return done(d.in.Err)
 				}
 				return done(d.syntax(pos, "input ends inside an element"))
 			}
@@ -348,7 +346,7 @@ func (d *Decoder) closeArray() {
 // has scanned, so a large member of a wrapper object is never held whole. It reports whether the value ended; false with a nil error means
 // call again (more input was read).
 func (d *Decoder) skipValue(pos int, drop bool) (bool, error) {
-	ok, serr := d.vs.scan(d.in.pending()[pos:], d.in.eof)
+	ok, serr := d.vs.scan(d.in.Pending()[pos:], d.in.EOF)
 	if serr != nil {
 		return false, d.syntax(pos+serr.at, serr.msg)
 	}
@@ -356,14 +354,14 @@ func (d *Decoder) skipValue(pos int, drop bool) (bool, error) {
 		return true, nil
 	}
 	if drop {
-		d.in.drop(d.vs.n)
+		d.in.Drop(d.vs.n)
 		d.vs.n = 0
 	}
-	if d.in.fill() {
+	if d.in.Fill() {
 		return false, nil
 	}
-	if d.in.err != nil {
-		return false, d.in.err
+	if d.in.Err != nil {
+		return false, d.in.Err
 	}
 	return false, d.syntax(pos+d.vs.n, "input ends inside the top-level object")
 }
@@ -379,24 +377,24 @@ func (d *Decoder) Skip(ctx context.Context, cp pipeline.Checkpoint) error {
 	if _, err := d.next(ctx, 0); err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
-	if cp.Offset > 0 && cp.Offset < d.in.off {
+	if cp.Offset > 0 && cp.Offset < d.in.Off {
 		return fmt.Errorf("%w: byte %d is before the first element", ErrCheckpoint, cp.Offset)
 	}
-	if cp.Offset > 0 && d.state == stFirstElem && d.in.seek(cp.Offset, '}') {
-		d.in.line, d.index, d.state = cp.Line+1, cp.Index, stAfterElem
+	if cp.Offset > 0 && d.state == stFirstElem && d.in.SeekTo(cp.Offset, '}') {
+		d.in.Line, d.index, d.state = cp.Line+1, cp.Index, stAfterElem
 		return nil
 	}
-	if d.in.err != nil {
-		return d.in.err
+	if d.in.Err != nil {
+		return d.in.Err
 	}
-	for (cp.Offset > 0 && d.in.off < cp.Offset) || (cp.Offset <= 0 && d.index < cp.Index) {
+	for (cp.Offset > 0 && d.in.Off < cp.Offset) || (cp.Offset <= 0 && d.index < cp.Index) {
 		n := 1
 		if cp.Offset <= 0 {
 			n = int(min(cp.Index-d.index, 1000))
 		}
 		c, err := d.Next(ctx, n)
 		if errors.Is(err, io.EOF) {
-			return fmt.Errorf("%w: input ends at byte %d, element %d", ErrCheckpoint, d.in.off, d.index)
+			return fmt.Errorf("%w: input ends at byte %d, element %d", ErrCheckpoint, d.in.Off, d.index)
 		}
 		if err != nil {
 			return err

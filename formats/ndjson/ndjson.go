@@ -9,6 +9,7 @@ import (
 	"slices"
 	"unicode/utf8"
 
+	"github.com/ferry-dev/ferry/formats/internal/input"
 	"github.com/ferry-dev/ferry/pipeline"
 	"github.com/ferry-dev/ferry/profile"
 )
@@ -20,6 +21,9 @@ type Options struct {
 	// it. Default DefaultMaxRecordBytes.
 	MaxRecordBytes int
 }
+
+// DefaultMaxRecordBytes is the default of Options.MaxRecordBytes.
+const DefaultMaxRecordBytes = 64 << 20
 
 func (o Options) withDefaults() Options {
 	if o.MaxRecordBytes <= 0 {
@@ -46,7 +50,7 @@ var (
 // Decoder cuts an NDJSON stream into chunks of whole lines. It is used by
 // one reader goroutine; the chunks it returns are decoded concurrently.
 type Decoder struct {
-	in      input
+	in      input.Buffer
 	source  string
 	opts    Options
 	index   int64 // index of the next record
@@ -57,7 +61,7 @@ type Decoder struct {
 // NewDecoder returns a decoder of the NDJSON stream r, already
 // decompressed. source names the input in record origins.
 func NewDecoder(r io.Reader, source string, opts Options) pipeline.Decoder {
-	return &Decoder{in: newInput(r), source: source, opts: opts.withDefaults()}
+	return &Decoder{in: input.New(r), source: source, opts: opts.withDefaults()}
 }
 
 // begin drops a byte order mark at the start of the stream.
@@ -66,14 +70,10 @@ func (d *Decoder) begin() {
 		return
 	}
 	d.started = true
-	for len(d.in.pending()) < 3 && d.in.fill() {
-	}
-	if bytes.HasPrefix(d.in.pending(), bom) {
-		d.in.drop(len(bom))
-	}
+	d.in.SkipBOM()
 }
 
-var bom = []byte("\xef\xbb\xbf")
+var nl = []byte{'\n'}
 
 // Next returns a chunk of the next n records (non-blank lines) and the
 // blank lines among them, or io.EOF after the last one.
@@ -85,18 +85,18 @@ func (d *Decoder) Next(ctx context.Context, n int) (*pipeline.Chunk, error) {
 	n = max(n, 1)
 	pos, count := 0, 0 // end of the complete lines taken, records among them
 	for count < n {
-		data := d.in.pending()
+		data := d.in.Pending()
 		i := bytes.IndexByte(data[pos+d.scanned:], '\n')
 		if i < 0 {
 			d.scanned = len(data) - pos
 			if d.scanned > d.opts.MaxRecordBytes {
-				d.in.err = d.tooLarge(pos)
+				d.in.Err = d.tooLarge(pos)
 				break
 			}
-			if d.in.fill() {
+			if d.in.Fill() {
 				continue
 			}
-			if d.in.err == nil && pos < len(data) { // last line, without a newline
+			if d.in.Err == nil && pos < len(data) { // last line, without a newline
 				if !blank(data[pos:]) {
 					count++
 				}
@@ -107,7 +107,7 @@ func (d *Decoder) Next(ctx context.Context, n int) (*pipeline.Chunk, error) {
 		}
 		end := pos + d.scanned + i
 		if end-pos > d.opts.MaxRecordBytes {
-			d.in.err = d.tooLarge(pos)
+			d.in.Err = d.tooLarge(pos)
 			break
 		}
 		if !blank(data[pos:end]) {
@@ -116,14 +116,14 @@ func (d *Decoder) Next(ctx context.Context, n int) (*pipeline.Chunk, error) {
 		pos, d.scanned = end+1, 0
 	}
 	if count == 0 {
-		if d.in.err != nil {
-			return nil, d.in.err
+		if d.in.Err != nil {
+			return nil, d.in.Err
 		}
-		d.in.drop(pos)
+		d.in.Drop(pos)
 		return nil, io.EOF
 	}
-	c := &pipeline.Chunk{Source: d.source, Line: d.in.line, Index: d.index, Offset: d.in.off, Decoder: chunkDecoder{}}
-	c.Data = d.in.take(pos)
+	c := &pipeline.Chunk{Source: d.source, Line: d.in.Line, Index: d.index, Offset: d.in.Off, Decoder: chunkDecoder{}}
+	c.Data = d.in.Take(pos)
 	d.index += int64(count)
 	return c, nil
 }
@@ -131,7 +131,7 @@ func (d *Decoder) Next(ctx context.Context, n int) (*pipeline.Chunk, error) {
 // tooLarge is the error for the line at pending byte pos.
 func (d *Decoder) tooLarge(pos int) error {
 	return fmt.Errorf("%w: line %d (byte %d) is longer than %d bytes", ErrRecordTooLarge,
-		d.in.line+int64(bytes.Count(d.in.pending()[:pos], nl)), d.in.off+int64(pos), d.opts.MaxRecordBytes)
+		d.in.LineAt(pos), d.in.Off+int64(pos), d.opts.MaxRecordBytes)
 }
 
 // Skip advances past the records before cp: to byte cp.Offset when it is
@@ -146,46 +146,46 @@ func (d *Decoder) Skip(ctx context.Context, cp pipeline.Checkpoint) error {
 	if cp.Offset <= 0 && cp.Index <= 0 {
 		return nil
 	}
-	if cp.Offset > 0 && cp.Offset < d.in.off {
+	if cp.Offset > 0 && cp.Offset < d.in.Off {
 		return fmt.Errorf("%w: byte %d is before the first record", ErrCheckpoint, cp.Offset)
 	}
-	if cp.Offset > 0 && d.in.seek(cp.Offset, '\n') {
-		d.in.line, d.index = cp.Line+1, cp.Index
+	if cp.Offset > 0 && d.in.SeekTo(cp.Offset, '\n') {
+		d.in.Line, d.index = cp.Line+1, cp.Index
 		return nil
 	}
-	if d.in.err != nil {
-		return d.in.err
+	if d.in.Err != nil {
+		return d.in.Err
 	}
-	for (cp.Offset > 0 && d.in.off < cp.Offset) || (cp.Offset <= 0 && d.index < cp.Index) {
+	for (cp.Offset > 0 && d.in.Off < cp.Offset) || (cp.Offset <= 0 && d.index < cp.Index) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		data := d.in.pending()
+		data := d.in.Pending()
 		end, next := 0, 0 // end of the line, start of the next one
 		if i := bytes.IndexByte(data[d.scanned:], '\n'); i >= 0 {
 			end = d.scanned + i
 			next = end + 1
 		} else {
 			d.scanned = len(data)
-			if d.in.fill() {
+			if d.in.Fill() {
 				continue
 			}
-			if d.in.err != nil {
-				return d.in.err
+			if d.in.Err != nil {
+				return d.in.Err
 			}
-			if len(data) == 0 || (cp.Offset > 0 && d.in.off+int64(len(data)) != cp.Offset) {
+			if len(data) == 0 || (cp.Offset > 0 && d.in.Off+int64(len(data)) != cp.Offset) {
 				return fmt.Errorf("%w: input ends at byte %d, record %d", ErrCheckpoint,
-					d.in.off+int64(len(data)), d.index)
+					d.in.Off+int64(len(data)), d.index)
 			}
 			end, next = len(data), len(data) // the last line, without a newline
 		}
-		if cp.Offset > 0 && d.in.off+int64(next) > cp.Offset {
-			return fmt.Errorf("%w: byte %d is inside line %d", ErrCheckpoint, cp.Offset, d.in.line)
+		if cp.Offset > 0 && d.in.Off+int64(next) > cp.Offset {
+			return fmt.Errorf("%w: byte %d is inside line %d", ErrCheckpoint, cp.Offset, d.in.Line)
 		}
 		if !blank(data[:end]) {
 			d.index++
 		}
-		d.in.drop(next)
+		d.in.Drop(next)
 		d.scanned = 0
 	}
 	if cp.Offset > 0 && cp.Index > 0 && d.index != cp.Index {
