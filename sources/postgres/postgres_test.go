@@ -1,251 +1,84 @@
 package postgres
 
 import (
-	"errors"
-	"io"
-	"slices"
+	"context"
+	"net/url"
 	"testing"
 
-	"github.com/ferry-dev/ferry/fixtures/sinktest"
-	"github.com/ferry-dev/ferry/fixtures/sourcetest"
+	"github.com/jackc/pgx/v5"
+
 	"github.com/ferry-dev/ferry/pipeline"
-	"github.com/ferry-dev/ferry/profile"
 	"github.com/ferry-dev/ferry/profile/query"
-	"github.com/ferry-dev/ferry/profile/query/querytest"
 	store "github.com/ferry-dev/ferry/sinks/postgres"
 	"github.com/ferry-dev/ferry/sinks/postgres/pgtest"
-	"github.com/ferry-dev/ferry/sources/sqltable"
+	"github.com/ferry-dev/ferry/sources/internal/sqlsource/sqlsourcetest"
 )
 
-// load writes users into a new store and returns its URL.
-func load(t testing.TB, users []profile.User, opts store.Options) string {
-	t.Helper()
-	u := pgtest.URL(t)
-	loadInto(t, u, users, opts)
-	return u
-}
-
-func loadInto(t testing.TB, u string, users []profile.User, opts store.Options) {
-	t.Helper()
-	s, err := store.Open(t.Context(), u, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < len(users); i += 1000 {
-		b := sinktest.Batch("load", uint64(i/1000), int64(i), users[i:min(i+1000, len(users))])
-		if err := s.Write(t.Context(), b); err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range b.Rejects {
-			t.Fatalf("load: record %d rejected: %s", r.Origin.Index, r.Issues.Error())
-		}
-	}
-	if err := s.Close(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func openSource(t testing.TB, u string, opts Options) *Source {
-	t.Helper()
-	src, err := Open(t.Context(), u, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return src
-}
-
-func readUsers(t *testing.T, src pipeline.Source) []profile.User {
-	t.Helper()
-	defer src.Close()
-	var us []profile.User
-	for _, b := range sourcetest.ReadAll(t, src) {
-		for _, r := range b.Records {
-			us = append(us, r.User)
-		}
-	}
-	return us
-}
-
-func TestConformance(t *testing.T) {
-	sourcetest.Run(t, func(t *testing.T, users []profile.User) pipeline.Source {
-		return openSource(t, load(t, users, store.Options{}), Options{BatchSize: 7})
+func TestStore(t *testing.T) {
+	sqlsourcetest.Run(t, sqlsourcetest.Store{
+		URL: namedURL,
+		Sink: func(t testing.TB, u, connection string) pipeline.Sink {
+			s, err := store.Open(t.Context(), u, store.Options{Connection: connection})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		},
+		Open: func(ctx context.Context, u string, opts Options) (pipeline.Source, error) {
+			src, err := Open(ctx, u, opts)
+			if err != nil {
+				return nil, err // not a nil *Source in the interface
+			}
+			return src, nil
+		},
+		Exec:              pgtest.Exec,
+		Numbered:          true,
+		Query:             query.Postgres,
+		QueryColumns:      store.QueryColumns(),
+		DefaultConnection: store.DefaultConnection,
+		Corrupt:           "UPDATE users SET extra = '[1]' WHERE user_id = $1",
+		Kill:              kill,
 	})
 }
 
-func TestNext_KeyOrderAndPositions(t *testing.T) {
-	u := load(t, sinktest.Users(0, 30), store.Options{})
-	src := openSource(t, u, Options{BatchSize: 8})
-	defer src.Close()
-	var ids []string
-	var want int64
-	for _, b := range sourcetest.ReadAll(t, src) {
-		for _, r := range b.Records {
-			if r.Origin != (pipeline.Position{Source: src.Name(), Index: want}) {
-				t.Errorf("record %d: Origin = %+v", want, r.Origin)
-			}
-			want++
-			ids = append(ids, r.User.UserID)
-		}
-		if b.Checkpoint.Key != ids[len(ids)-1] || b.Checkpoint.Index != want {
-			t.Errorf("batch %d: checkpoint key/index = %q/%d, want %q/%d", b.Seq, b.Checkpoint.Key, b.Checkpoint.Index, ids[len(ids)-1], want)
-		}
-	}
-	if !slices.IsSorted(ids) || len(ids) != 30 {
-		t.Errorf("read %d users, sorted %v", len(ids), slices.IsSorted(ids))
-	}
-}
-
-// TestWhere_QueryDifferential runs the query package's differential cases
-// against the store: each query's SQL for PostgreSQL, as the source's
-// Where, must select the users Match selects.
-func TestWhere_QueryDifferential(t *testing.T) {
-	u := load(t, querytest.Users(), store.Options{})
-	querytest.Run(t, func(t *testing.T, q string) []string {
-		parsed, err := query.Parse(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		where, args, err := parsed.SQL(query.Postgres, store.QueryColumns())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return querytest.IDs(readUsers(t, openSource(t, u, Options{Where: where, Args: args, BatchSize: 3})))
-	})
-}
-
-func TestWhere_AndConnection(t *testing.T) {
-	u := load(t, sinktest.Users(0, 20), store.Options{})
-	loadInto(t, u, sinktest.Users(100, 5), store.Options{Connection: "other-db"})
-
-	got := readUsers(t, openSource(t, u, Options{Connection: "other-db", BatchSize: 2}))
-	sinktest.Equal(t, sinktest.Users(100, 5), got)
-
-	got = readUsers(t, openSource(t, u, Options{
-		Where: "logins_count >= $1 AND email_verified = $2", Args: []any{100, true},
-		Connection: store.DefaultConnection, BatchSize: 4,
-	}))
-	var want []profile.User
-	for _, u := range sinktest.Users(0, 20) {
-		if u.LoginsCount.V >= 100 && u.EmailVerified == profile.True {
-			want = append(want, u)
-		}
-	}
-	if len(want) == 0 {
-		t.Fatal("test data selects nobody")
-	}
-	sinktest.Equal(t, want, got)
-}
-
-func TestFields_SelectRootAttributes(t *testing.T) {
-	users := sinktest.Users(0, 16) // users 0 and 8 have unknown attributes
-	u := load(t, users, store.Options{})
-	got := readUsers(t, openSource(t, u, Options{Fields: []string{"email", "user_metadata.theme", "identities[0].connection", "job_title"}}))
-	var want []profile.User
-	for _, u := range users {
-		w := profile.User{Email: u.Email, UserMetadata: u.UserMetadata, Identities: u.Identities}
-		for _, a := range u.Extra {
-			if a.Key == "job_title" {
-				w.Extra = append(w.Extra, a)
-			}
-		}
-		want = append(want, w)
-	}
-	byEmail := func(us []profile.User) {
-		slices.SortFunc(us, func(a, b profile.User) int {
-			if a.Email < b.Email {
-				return -1
-			}
-			return 1
-		})
-	}
-	byEmail(want)
-	byEmail(got)
-	sinktest.Equal(t, want, got)
-}
-
-func TestSplit_RangesCoverEveryUserOnce(t *testing.T) {
-	users := sinktest.Users(0, 103)
-	u := load(t, users, store.Options{})
-	src := openSource(t, u, Options{})
-	ranges, err := src.Split(t.Context(), 4)
-	src.Close()
+// namedURL returns the URL of a new schema, with the schema's name as the
+// application_name of its connections, so that kill finds them.
+func namedURL(t testing.TB) string {
+	u, err := url.Parse(pgtest.URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ranges) != 4 || ranges[0].After != "" || ranges[3].Through != "" {
-		t.Fatalf("ranges = %+v", ranges)
-	}
-	var all []profile.User
-	for _, r := range ranges {
-		part := readUsers(t, openSource(t, u, Options{Range: r, BatchSize: 10}))
-		if len(part) < 20 || len(part) > 32 {
-			t.Errorf("range %+v holds %d users, want about 26", r, len(part))
-		}
-		all = append(all, part...)
-	}
-	sinktest.Equal(t, users, all)
-
-	empty := openSource(t, pgtestEmpty(t), Options{})
-	defer empty.Close()
-	if rs, err := empty.Split(t.Context(), 3); err != nil || len(rs) != 1 || rs[0] != (sqltable.Range{}) {
-		t.Errorf("Split of an empty store = %+v, %v; want one whole range", rs, err)
-	}
+	q := u.Query()
+	q.Set("application_name", q.Get("search_path"))
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
-func pgtestEmpty(t *testing.T) string { return load(t, nil, store.Options{}) }
-
-func TestOpen_Errors(t *testing.T) {
-	empty := pgtest.URL(t)
-	if _, err := Open(t.Context(), empty, Options{}); !errors.Is(err, ErrNotStore) {
-		t.Errorf("Open of a non-store = %v, want ErrNotStore", err)
-	}
-	u := load(t, nil, store.Options{})
-	if _, err := Open(t.Context(), u, Options{Fields: []string{".x"}}); !errors.Is(err, ErrField) {
-		t.Errorf("Open with field .x = %v, want ErrField", err)
-	}
-	if _, err := Open(t.Context(), u, Options{Where: "no_such_column = 1"}); err == nil {
-		t.Error("Open with a bad Where succeeded")
-	}
-}
-
-func TestNext_CorruptRowIsRejected(t *testing.T) {
-	u := load(t, sinktest.Users(0, 5), store.Options{})
-	bad := sinktest.Users(2, 1)[0].UserID
-	pgtest.Exec(t, u, `UPDATE users SET extra = '[1]' WHERE user_id = $1`, bad)
-	src := openSource(t, u, Options{})
-	defer src.Close()
-	b, err := src.Next(t.Context())
+// kill ends the connections made with u (see namedURL) and returns how
+// many it ended. It finds them first and ends them one by one: in one
+// statement the planner may call pg_terminate_backend before filtering.
+func kill(t testing.TB, u string) int {
+	pu, err := url.Parse(u)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.Read != 5 || len(b.Records) != 4 || len(b.Rejects) != 1 || b.Rejects[0].Issues[0].Code != profile.CodeParse {
-		t.Fatalf("read %d, %d records, rejects %+v; want 5, 4 and one PARSE_ERROR", b.Read, len(b.Records), b.Rejects)
+	conn := pgtest.Connect(t, pgtest.ServerURL(t))
+	defer conn.Close(t.Context())
+	rows, err := conn.Query(t.Context(), "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()",
+		pu.Query().Get("application_name"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := src.Next(t.Context()); !errors.Is(err, io.EOF) {
-		t.Errorf("Next = %v, want io.EOF", err)
+	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		t.Fatal(err)
 	}
-}
-
-func TestNext_KilledConnectionIsRetried(t *testing.T) {
-	users := sinktest.Users(0, 40)
-	u := load(t, users, store.Options{})
-	src := openSource(t, u, Options{BatchSize: 5, MinBackoff: 1})
-	defer src.Close()
-	var got []profile.User
-	for i := 0; ; i++ {
-		if i%3 == 1 {
-			pgtest.Exec(t, pgtest.ServerURL(t), "SELECT pg_terminate_backend($1)", int32(src.conn.PgConn().PID()))
-		}
-		b, err := src.Next(t.Context())
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("Next after a killed connection: %v", err)
-		}
-		for _, r := range b.Records {
-			got = append(got, r.User)
+	n := 0
+	for _, pid := range pids {
+		var ended bool
+		if err := conn.QueryRow(t.Context(), "SELECT pg_terminate_backend($1)", pid).Scan(&ended); err == nil && ended {
+			n++
 		}
 	}
-	sinktest.Equal(t, users, got)
+	return n
 }

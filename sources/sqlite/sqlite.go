@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/ferry-dev/ferry/pipeline"
 	"github.com/ferry-dev/ferry/profile"
 	store "github.com/ferry-dev/ferry/sinks/sqlite"
+	"github.com/ferry-dev/ferry/sources/internal/sqlsource"
 )
 
 var (
@@ -19,14 +19,14 @@ var (
 )
 
 // ErrNotStore is returned when the file holds no ferry store.
-var ErrNotStore = errors.New("not a ferry store")
+var ErrNotStore = sqlsource.ErrNotStore
 
 // ErrField is returned for a field that names no attribute.
-var ErrField = errors.New("invalid field")
+var ErrField = sqlsource.ErrField
 
 // DefaultBatchSize is the number of users per batch when
 // Options.BatchSize is 0.
-const DefaultBatchSize = 1000
+const DefaultBatchSize = sqlsource.DefaultBatchSize
 
 // Options configure a Source. The zero value reads every user of every
 // connection, every attribute, in batches of DefaultBatchSize.
@@ -58,14 +58,7 @@ type Source struct {
 	page *sql.Stmt
 	row  *store.Row
 	opts Options
-
-	keepID    bool
-	keepExtra map[string]bool // unknown attributes asked for; nil keeps all
-
-	after string // last user_id read
-	index int64  // records read so far
-	seq   uint64
-	done  bool
+	cur  sqlsource.Cursor
 }
 
 // Open opens the store named by location ("sqlite://PATH", a *.db path, or
@@ -79,7 +72,7 @@ func Open(ctx context.Context, location string, opts Options) (*Source, error) {
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = DefaultBatchSize
 	}
-	cols, keepID, keepExtra, err := columns(opts.Fields)
+	fields, err := sqlsource.SelectFields("sqlite source", store.Columns(), "user_id", opts.Fields)
 	if err != nil {
 		return nil, err
 	}
@@ -87,16 +80,16 @@ func Open(ctx context.Context, location string, opts Options) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := open(ctx, db, path, cols, opts)
+	s, err := open(ctx, db, path, fields, opts)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	s.keepID, s.keepExtra = keepID, keepExtra
 	return s, nil
 }
 
-func open(ctx context.Context, db *sql.DB, path string, cols []string, opts Options) (*Source, error) {
+func open(ctx context.Context, db *sql.DB, path string, fields sqlsource.Fields, opts Options) (*Source, error) {
+	cols := fields.Columns
 	v, err := store.Version(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite source %s: %w", path, err)
@@ -130,53 +123,8 @@ func open(ctx context.Context, db *sql.DB, path string, cols []string, opts Opti
 	if err != nil {
 		return nil, fmt.Errorf("sqlite source %s: prepare page query: %w", path, err)
 	}
-	return &Source{name: "sqlite:" + path, db: db, page: page, row: row, opts: opts}, nil
-}
-
-// columns returns the columns to select for fields, whether user_id was
-// asked for, and the unknown attributes asked for.
-func columns(fields []string) (cols []string, keepID bool, keepExtra map[string]bool, err error) {
-	all := store.Columns()
-	if len(fields) == 0 {
-		return all, true, nil, nil
-	}
-	want := map[string]bool{"user_id": true}
-	for _, f := range fields {
-		root := f
-		if i := strings.IndexAny(f, ".["); i >= 0 {
-			root = f[:i]
-		}
-		if root == "" {
-			return nil, false, nil, fmt.Errorf("sqlite source: %w: %q names no attribute", ErrField, f)
-		}
-		if root == "user_id" {
-			keepID = true
-		}
-		known := false
-		for _, c := range all {
-			if c == root && c != "connection" && c != "extra" {
-				known = true
-			}
-		}
-		if !known {
-			root, keepExtra = "extra", mapSet(keepExtra, root)
-		}
-		want[root] = true
-	}
-	for _, c := range all {
-		if want[c] {
-			cols = append(cols, c)
-		}
-	}
-	return cols, keepID, keepExtra, nil
-}
-
-func mapSet(m map[string]bool, k string) map[string]bool {
-	if m == nil {
-		m = make(map[string]bool)
-	}
-	m[k] = true
-	return m
+	name := "sqlite:" + path
+	return &Source{name: name, db: db, page: page, row: row, opts: opts, cur: sqlsource.NewCursor(name, fields, "")}, nil
 }
 
 // Name returns the source's name in positions: "sqlite:PATH".
@@ -185,10 +133,9 @@ func (s *Source) Name() string { return s.name }
 // Resume makes the source continue after cp: with the user after cp.Key,
 // numbering records from cp.Index and batches from cp.Seq+1.
 func (s *Source) Resume(ctx context.Context, cp pipeline.Checkpoint) error {
-	if cp.Key == "" && cp.Index > 0 {
-		return fmt.Errorf("sqlite source %s: resume: checkpoint after record %d holds no key", s.name, cp.Index)
+	if err := s.cur.Resume(cp, ""); err != nil {
+		return fmt.Errorf("sqlite source %s: resume: %w", s.name, err)
 	}
-	s.after, s.index, s.seq, s.done = cp.Key, cp.Index, cp.Seq+1, false
 	return nil
 }
 
@@ -197,73 +144,38 @@ func (s *Source) Resume(ctx context.Context, cp pipeline.Checkpoint) error {
 // the run's counts still add up.
 func (s *Source) Next(ctx context.Context) (*pipeline.Batch, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite source %s: batch %d: %w", s.name, s.seq, err)
+		return nil, fmt.Errorf("sqlite source %s: batch %d: %w", s.name, s.cur.Seq(), err)
 	}
-	if s.done {
+	if s.cur.Done() {
 		return nil, io.EOF
 	}
 	args := append(make([]any, 0, len(s.opts.Args)+3), s.opts.Args...)
 	if s.opts.Connection != "" {
 		args = append(args, s.opts.Connection)
 	}
-	args = append(args, s.after, s.opts.BatchSize)
+	args = append(args, s.cur.After(), s.opts.BatchSize)
 	rows, err := s.page.QueryContext(ctx, args...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite source %s: batch %d after record %d: %w", s.name, s.seq, s.index, err)
+		return nil, fmt.Errorf("sqlite source %s: batch %d after record %d: %w", s.name, s.cur.Seq(), s.cur.Index(), err)
 	}
 	defer rows.Close()
-	b := &pipeline.Batch{Seq: s.seq, Records: make([]pipeline.Record, 0, s.opts.BatchSize)}
-	n, last := 0, s.after
+	p := s.cur.Page(s.opts.BatchSize)
 	for rows.Next() {
 		if err := rows.Scan(s.row.Dest()...); err != nil {
-			return nil, fmt.Errorf("sqlite source %s: record %d: %w", s.name, s.index+int64(n), err)
+			return nil, fmt.Errorf("sqlite source %s: record %d: %w", s.name, p.Index(), err)
 		}
-		origin := pipeline.Position{Source: s.name, Index: s.index + int64(n)}
-		last = s.row.UserID()
-		n++
 		var u profile.User
-		if err := s.row.User(&u); err != nil {
-			var is profile.Issues
-			is.Add(profile.CodeParse, "", "stored row unreadable: "+err.Error())
-			b.Rejects = append(b.Rejects, pipeline.Reject{Origin: origin, Issues: is})
-			continue
-		}
-		s.trim(&u)
-		b.Records = append(b.Records, pipeline.Record{User: u, Origin: origin})
+		key := s.row.UserID()
+		p.Add(key, &u, s.row.User(&u))
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite source %s: batch %d after record %d: %w", s.name, s.seq, s.index, err)
+		return nil, fmt.Errorf("sqlite source %s: batch %d after record %d: %w", s.name, s.cur.Seq(), s.cur.Index(), err)
 	}
-	if n < s.opts.BatchSize {
-		s.done = true
-	}
-	if n == 0 {
+	b := p.End(s.opts.BatchSize)
+	if b == nil {
 		return nil, io.EOF
 	}
-	s.index += int64(n)
-	s.after = last
-	b.Read = n
-	b.Checkpoint = pipeline.Checkpoint{Seq: s.seq, Source: s.name, Index: s.index, Key: last}
-	s.seq++
 	return b, nil
-}
-
-// trim drops what Fields did not ask for: user_id and unknown attributes.
-func (s *Source) trim(u *profile.User) {
-	if !s.keepID {
-		u.UserID = ""
-	}
-	if s.keepExtra == nil || len(u.Extra) == 0 {
-		return
-	}
-	n := 0
-	for _, a := range u.Extra {
-		if s.keepExtra[a.Key] {
-			u.Extra[n] = a
-			n++
-		}
-	}
-	u.Extra = u.Extra[:n]
 }
 
 // Close releases the store.

@@ -1,19 +1,18 @@
 package sqlite
 
 import (
+	"context"
 	"errors"
-	"io"
 	"path/filepath"
-	"slices"
 	"testing"
 
 	"github.com/ferry-dev/ferry/fixtures/sinktest"
-	"github.com/ferry-dev/ferry/fixtures/sourcetest"
 	"github.com/ferry-dev/ferry/pipeline"
 	"github.com/ferry-dev/ferry/profile"
 	"github.com/ferry-dev/ferry/profile/query"
-	"github.com/ferry-dev/ferry/profile/query/querytest"
 	store "github.com/ferry-dev/ferry/sinks/sqlite"
+	"github.com/ferry-dev/ferry/sources/internal/sqlsource"
+	"github.com/ferry-dev/ferry/sources/internal/sqlsource/sqlsourcetest"
 )
 
 // load writes users into a new store and returns its path.
@@ -48,167 +47,52 @@ func openSource(t testing.TB, path string, opts Options) *Source {
 	return src
 }
 
-func TestConformance(t *testing.T) {
-	sourcetest.Run(t, func(t *testing.T, users []profile.User) pipeline.Source {
-		return openSource(t, load(t, users), Options{BatchSize: 7})
+func TestStore(t *testing.T) {
+	sqlsourcetest.Run(t, sqlsourcetest.Store{
+		URL: func(t testing.TB) string {
+			path := filepath.Join(t.TempDir(), "ferry.db")
+			exec(t, path, "CREATE TABLE t (x)")
+			return path
+		},
+		Sink: func(t testing.TB, path, connection string) pipeline.Sink {
+			s, err := store.Open(t.Context(), path, store.Options{Connection: connection})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		},
+		Open: func(ctx context.Context, path string, o sqlsource.Options) (pipeline.Source, error) {
+			src, err := Open(ctx, "sqlite://"+path, Options{BatchSize: o.BatchSize, Where: o.Where, Args: o.Args, Connection: o.Connection, Fields: o.Fields})
+			if err != nil {
+				return nil, err
+			}
+			return src, nil
+		},
+		Exec:              exec,
+		Query:             query.SQLite,
+		QueryColumns:      query.DefaultColumns(),
+		DefaultConnection: store.DefaultConnection,
+		Corrupt:           "UPDATE users SET created_at = 'yesterday' WHERE user_id = ?",
 	})
 }
 
-func readUsers(t *testing.T, src *Source) []profile.User {
+// exec runs one statement on the database file at path.
+func exec(t testing.TB, path, stmt string, args ...any) {
 	t.Helper()
-	defer src.Close()
-	var us []profile.User
-	for _, b := range sourcetest.ReadAll(t, src) {
-		for _, r := range b.Records {
-			us = append(us, r.User)
-		}
-	}
-	return us
-}
-
-func TestNext_KeyOrderAndPositions(t *testing.T) {
-	path := load(t, sinktest.Users(0, 30))
-	src := openSource(t, path, Options{BatchSize: 8})
-	defer src.Close()
-	var ids []string
-	var want int64
-	for _, b := range sourcetest.ReadAll(t, src) {
-		for _, r := range b.Records {
-			if r.Origin != (pipeline.Position{Source: "sqlite:" + path, Index: want}) {
-				t.Errorf("record %d: Origin = %+v", want, r.Origin)
-			}
-			want++
-			ids = append(ids, r.User.UserID)
-		}
-		if b.Checkpoint.Key != ids[len(ids)-1] || b.Checkpoint.Index != want {
-			t.Errorf("batch %d: checkpoint key/index = %q/%d, want %q/%d", b.Seq, b.Checkpoint.Key, b.Checkpoint.Index, ids[len(ids)-1], want)
-		}
-	}
-	if !slices.IsSorted(ids) || len(ids) != 30 {
-		t.Errorf("read %d users, sorted %v", len(ids), slices.IsSorted(ids))
-	}
-}
-
-// TestWhere_QueryDifferential runs the query package's differential cases
-// against the store: each query's SQL for SQLite, as the source's Where,
-// must select the users Match selects.
-func TestWhere_QueryDifferential(t *testing.T) {
-	path := load(t, querytest.Users())
-	querytest.Run(t, func(t *testing.T, q string) []string {
-		parsed, err := query.Parse(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		where, args, err := parsed.SQL(query.SQLite, query.DefaultColumns())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return querytest.IDs(readUsers(t, openSource(t, path, Options{Where: where, Args: args, BatchSize: 3})))
-	})
-}
-
-func TestWhere_AndConnection(t *testing.T) {
-	path := load(t, sinktest.Users(0, 20))
-	other := sinktest.Users(100, 5)
-	s, err := store.Open(t.Context(), path, store.Options{Connection: "other-db"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sinktest.Write(t, s, sinktest.Batch("other", 0, 0, other))
-	s.Close(t.Context())
-
-	got := readUsers(t, openSource(t, path, Options{Connection: "other-db", BatchSize: 2}))
-	sinktest.Equal(t, sinktest.Users(100, 5), got)
-
-	got = readUsers(t, openSource(t, path, Options{
-		Where: "logins_count >= ? AND email_verified = ?", Args: []any{100, 1},
-		Connection: store.DefaultConnection, BatchSize: 4,
-	}))
-	var want []profile.User
-	for _, u := range sinktest.Users(0, 20) {
-		if u.LoginsCount.V >= 100 && u.EmailVerified == profile.True {
-			want = append(want, u)
-		}
-	}
-	if len(want) == 0 {
-		t.Fatal("test data selects nobody")
-	}
-	sinktest.Equal(t, want, got)
-}
-
-func TestFields_SelectRootAttributes(t *testing.T) {
-	users := sinktest.Users(0, 16) // users 0 and 8 have unknown attributes
-	path := load(t, users)
-	got := readUsers(t, openSource(t, path, Options{Fields: []string{"email", "user_metadata.theme", "identities[0].connection", "job_title"}}))
-	var want []profile.User
-	for _, u := range users {
-		w := profile.User{Email: u.Email, UserMetadata: u.UserMetadata, Identities: u.Identities}
-		for _, a := range u.Extra {
-			if a.Key == "job_title" {
-				w.Extra = append(w.Extra, a)
-			}
-		}
-		want = append(want, w)
-	}
-	byEmail := func(us []profile.User) {
-		slices.SortFunc(us, func(a, b profile.User) int {
-			if a.Email < b.Email {
-				return -1
-			}
-			return 1
-		})
-	}
-	byEmail(want)
-	byEmail(got)
-	sinktest.Equal(t, want, got)
-}
-
-func TestOpen_Errors(t *testing.T) {
-	dir := t.TempDir()
-	if _, err := Open(t.Context(), filepath.Join(dir, "missing.db"), Options{}); err == nil {
-		t.Error("Open of a missing file succeeded")
-	}
-	empty := filepath.Join(dir, "empty.db")
-	db, err := store.OpenDB(t.Context(), empty)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.ExecContext(t.Context(), "CREATE TABLE t (x)")
-	db.Close()
-	if _, err := Open(t.Context(), empty, Options{}); !errors.Is(err, ErrNotStore) {
-		t.Errorf("Open of a non-store = %v, want ErrNotStore", err)
-	}
-	path := load(t, nil)
-	if _, err := Open(t.Context(), path, Options{Fields: []string{".x"}}); !errors.Is(err, ErrField) {
-		t.Errorf("Open with field .x = %v, want ErrField", err)
-	}
-	if _, err := Open(t.Context(), path, Options{Where: "no_such_column = 1"}); err == nil {
-		t.Error("Open with a bad Where succeeded")
-	}
-}
-
-func TestNext_CorruptRowIsRejected(t *testing.T) {
-	path := load(t, sinktest.Users(0, 5))
 	db, err := store.OpenDB(t.Context(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bad := sinktest.Users(2, 1)[0].UserID
-	if _, err := db.ExecContext(t.Context(), "UPDATE users SET created_at = 'yesterday' WHERE user_id = ?", bad); err != nil {
-		t.Fatal(err)
+	defer db.Close()
+	if _, err := db.ExecContext(t.Context(), stmt, args...); err != nil {
+		t.Fatalf("%s: %v", stmt, err)
 	}
-	db.Close()
-	src := openSource(t, path, Options{})
-	defer src.Close()
-	b, err := src.Next(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b.Read != 5 || len(b.Records) != 4 || len(b.Rejects) != 1 || b.Rejects[0].Issues[0].Code != profile.CodeParse {
-		t.Fatalf("read %d, %d records, rejects %+v; want 5, 4 and one PARSE_ERROR", b.Read, len(b.Records), b.Rejects)
-	}
-	if _, err := src.Next(t.Context()); !errors.Is(err, io.EOF) {
-		t.Errorf("Next = %v, want io.EOF", err)
+}
+
+func TestOpen_MissingFileFails(t *testing.T) {
+	if src, err := Open(t.Context(), filepath.Join(t.TempDir(), "missing.db"), Options{}); err == nil {
+		src.Close()
+		t.Error("Open of a missing file succeeded")
 	}
 }
 
@@ -286,5 +170,5 @@ func TestRun_InterruptedCopyResumesExactlyOnce(t *testing.T) {
 	if c.Read != n || c.Written != n || c.Rejected != 0 || !second.Balanced || c.Stats.Inserted != n {
 		t.Errorf("counts after resume = %+v, want %d read, written and inserted", c, n)
 	}
-	sinktest.Equal(t, sinktest.Users(0, n), readUsers(t, openSource(t, to, Options{})))
+	sinktest.Equal(t, sinktest.Users(0, n), sqlsourcetest.ReadUsers(t, openSource(t, to, Options{})))
 }
