@@ -169,10 +169,24 @@ func Run(ctx context.Context, j Job, opts Options) (Summary, error) {
 			}
 		}
 	})
+	// A worker's error cancels wctx: the other workers then stop too, idle
+	// or not, so that workers.Wait returns and the error reaches g, which
+	// stops the reader (waiting on the source, on work, or on a token that
+	// only a write releases).
 	workers, wctx := errgroup.WithContext(gctx)
 	for range opts.Workers {
 		workers.Go(func() error {
-			for b := range work {
+			for {
+				var b *Batch
+				select {
+				case next, ok := <-work:
+					if !ok {
+						return nil
+					}
+					b = next
+				case <-wctx.Done():
+					return wctx.Err()
+				}
 				if enc != nil && b.Out == nil {
 					select {
 					case b.Out = <-outs:
@@ -188,12 +202,13 @@ func Run(ctx context.Context, j Job, opts Options) (Summary, error) {
 					return wctx.Err()
 				}
 			}
-			return nil
 		})
 	}
+	var workErr error // set before done is closed
 	g.Go(func() error {
-		defer close(done)
-		return workers.Wait()
+		workErr = workers.Wait()
+		close(done)
+		return workErr
 	})
 
 	g.Go(func() error { // writer
@@ -206,7 +221,7 @@ func Run(ctx context.Context, j Job, opts Options) (Summary, error) {
 			}
 			w.released = 0
 		}
-		if len(w.pending) > 0 && gctx.Err() == nil {
+		if len(w.pending) > 0 && workErr == nil && gctx.Err() == nil {
 			return fmt.Errorf("writer: %d batches never became writable after batch %d", len(w.pending), w.next)
 		}
 		return nil

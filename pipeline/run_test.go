@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ferry-dev/ferry/pipeline"
 	"github.com/ferry-dev/ferry/profile"
@@ -319,3 +320,63 @@ type plainSink struct{}
 
 func (plainSink) Write(context.Context, *pipeline.Batch) error { return nil }
 func (plainSink) Close(context.Context) error                  { return nil }
+
+// waiting yields batches of ten users, then waits for its context, as a
+// source that has nothing more yet does.
+type waiting struct{ batches, next int }
+
+func (s *waiting) Next(ctx context.Context) (*pipeline.Batch, error) {
+	if s.next == s.batches {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	b := &pipeline.Batch{}
+	for i := range 10 {
+		b.Records = append(b.Records, pipeline.Record{User: profile.User{Email: fmt.Sprintf("u%d@example.com", s.next*10+i)}})
+	}
+	s.next++
+	return b, nil
+}
+
+func (s *waiting) Close() error { return nil }
+
+// signalling closes written once it has written batch at.
+type signalling struct {
+	at      uint64
+	written chan struct{}
+}
+
+func (s *signalling) Write(ctx context.Context, b *pipeline.Batch) error {
+	if b.Seq == s.at {
+		close(s.written)
+	}
+	return nil
+}
+
+func (s *signalling) Close(ctx context.Context) error { return nil }
+
+// TestRun_StageErrorEndsTheRunWhileTheSourceWaits fails the stage of the
+// last batch once every batch before it is written: the other worker is
+// idle and the reader waits on the source. The run must end with the
+// stage's error at once, not when its context ends.
+func TestRun_StageErrorEndsTheRunWhileTheSourceWaits(t *testing.T) {
+	errStage := errors.New("stage failed")
+	sink := &signalling{at: 3, written: make(chan struct{})}
+	failLast := func(ctx context.Context, b *pipeline.Batch) error {
+		if b.Seq == 4 {
+			<-sink.written
+			return errStage
+		}
+		return nil
+	}
+	watchdog, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	_, err := pipeline.Run(watchdog, pipeline.Job{Source: &waiting{batches: 5}, Sink: sink, Stages: []pipeline.Stage{failLast}},
+		pipeline.Options{Workers: 2, MaxRejects: -1})
+	if watchdog.Err() != nil {
+		t.Fatalf("the run ended only with its context (%v): a failed stage did not stop the idle worker and the reader", err)
+	}
+	if !errors.Is(err, errStage) {
+		t.Fatalf("got %v, want the stage's error", err)
+	}
+}

@@ -80,8 +80,9 @@ func (a *app) exportCommand() *cobra.Command {
 		Use:   "export --to DST",
 		Short: "Export users from a store to a file",
 		Long: `Export reads users from a store (default ./ferry.db) and writes them to DST in the format
-its extension names (.csv, .ndjson, .json — the Auth0 import shape —, optionally .gz or .zst),
-or to standard output with --to -.
+its extension names (.csv, .ndjson, .json — the Auth0 import shape —, optionally .gz or .zst;
+.parquet, .arrow) or --format/--to-format names, to standard output with --to -, or to an S3
+prefix (s3://bucket/prefix/, NDJSON unless a format is named).
 
 --query filters with Auth0's user-search syntax, translated to SQL on the store:
   ferry export --to gold.ndjson --query 'app_metadata.plan:"gold" AND email_verified:true'
@@ -93,6 +94,9 @@ Password hashes and MFA secrets are left out unless --include-secrets is given.`
 			ctx := cmd.Context()
 			if to == "" {
 				return usagef("export needs --to DST (a file, or - for standard output)")
+			}
+			if a.flags.toFormat == "" {
+				a.flags.toFormat = a.flags.format // a store has no format: --format names the output
 			}
 			if !isStore(from) && !isDatabase(from) {
 				return usagef("--from must name a store (sqlite://PATH, postgres://…, mysql://…); use 'ferry convert' for files")

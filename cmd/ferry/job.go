@@ -78,7 +78,7 @@ func (f *runFlags) registerRun(cmd *cobra.Command, defaultMaxRejects int64) {
 	p.StringVar(&f.report, "report", "", "write the run summary as JSON to this file")
 	p.StringVar(&f.progress, "progress", "auto", "progress bar: auto (on a terminal), always or never")
 	p.BoolVarP(&f.quiet, "quiet", "q", false, "print no summary")
-	p.StringVar(&f.format, "format", "", "input format (csv, ndjson, json); default: from the extension")
+	p.StringVar(&f.format, "format", "", "input format (csv, tsv, ndjson, json, parquet, arrow, arrows); default: from the extension")
 	p.StringVar(&f.delimiter, "delimiter", ",", "CSV field delimiter (one character; \\t for tab)")
 	f.s3.registerConn(cmd)
 	p.StringVar(&f.mapping, "map", "", "YAML file mapping input columns to profile paths")
@@ -95,7 +95,7 @@ func (f *runFlags) registerRun(cmd *cobra.Command, defaultMaxRejects int64) {
 // registerOutput adds the flags of commands that write files.
 func (f *runFlags) registerOutput(cmd *cobra.Command) {
 	p := cmd.Flags()
-	p.StringVar(&f.toFormat, "to-format", "", "output format (csv, ndjson, json); default: from the extension")
+	p.StringVar(&f.toFormat, "to-format", "", "output format (csv, tsv, ndjson, json, parquet, arrow, arrows); default: from the extension")
 	p.StringSliceVar(&f.fields, "fields", nil, "paths to write, e.g. email,user_metadata.plan; 'path=Column' renames (CSV)")
 	f.s3.registerSink(cmd)
 	p.StringVar(&f.compression, "compression", "zstd", "Parquet compression: zstd, snappy or none")

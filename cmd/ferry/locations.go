@@ -208,8 +208,11 @@ func (a *app) openFileSink(ctx context.Context, loc string, reg *pipeline.Regist
 	case a.flags.toFormat != "":
 		format, err = reg.Format(a.flags.toFormat)
 	case isS3(loc):
-		// A prefix names no format: NDJSON unless --to-format says.
-		format, err = reg.Format("ndjson")
+		// A prefix is named after its format ("s3://b/users.parquet/"),
+		// or names none: NDJSON unless --to-format says.
+		if format, err = reg.ForPath(strings.TrimSuffix(loc, "/")); err != nil {
+			format, err = reg.Format("ndjson")
+		}
 	case loc == "-":
 		format, err = reg.Format("ndjson")
 	default:

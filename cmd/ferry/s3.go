@@ -61,9 +61,13 @@ func (a *app) openS3Source(ctx context.Context, loc string, reg *pipeline.Regist
 
 func (a *app) openS3Sink(ctx context.Context, loc string, format pipeline.Format) (pipeline.Sink, error) {
 	f := &a.flags.s3
+	compress := f.compress
+	if compress == "" && format.NewWriter == nil { // "s3://b/users.ndjson.gz/"
+		compress, _ = pipeline.Compression(strings.TrimSuffix(loc, "/"))
+	}
 	return s3sink.Open(ctx, loc, format, s3sink.Options{
 		Config:          f.config(),
-		Compression:     f.compress,
+		Compression:     compress,
 		PartSize:        f.partSize,
 		PartRecords:     f.partRecords,
 		PartitionBy:     f.partitionBy,

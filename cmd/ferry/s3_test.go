@@ -2,9 +2,14 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/ferry-dev/ferry/internal/s3test"
 )
@@ -13,17 +18,25 @@ var s3srv *s3test.Server
 
 func TestMain(m *testing.M) { s3test.Main(m, &s3srv) }
 
-func TestConvert_ToS3PartitionedAndBack(t *testing.T) {
+// s3Bucket returns a new bucket on the embedded gateway, with the
+// environment the ferry command needs to reach it; it skips the test when
+// there is no gateway (-short) or the gateway is the HTTPS one.
+func s3Bucket(t *testing.T) string {
+	t.Helper()
 	if s3srv == nil {
 		t.Skip("no S3 server under -short")
+	}
+	if s3srv.TLS() {
+		t.Skip("the CLI test runs against the embedded HTTP gateway")
 	}
 	t.Setenv("AWS_ACCESS_KEY_ID", s3srv.AccessKey)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", s3srv.SecretKey)
 	t.Setenv("AWS_REGION", s3test.Region)
-	if s3srv.TLS() {
-		t.Skip("the CLI test runs against the embedded HTTP gateway")
-	}
-	bucket := s3srv.NewBucket(t)
+	return s3srv.NewBucket(t)
+}
+
+func TestConvert_ToS3PartitionedAndBack(t *testing.T) {
+	bucket := s3Bucket(t)
 	dir := t.TempDir()
 	in := generate(t, dir, 2000, "0", "users.ndjson")
 	conn := []string{"--s3-endpoint", s3srv.Endpoint, "--s3-path-style"}
@@ -67,4 +80,83 @@ func sameLines(a, b []byte) bool {
 		}
 	}
 	return true
+}
+
+// TestConvert_ToS3ColumnarAndBack exports Parquet and Arrow IPC files to S3,
+// the format chosen by --to-format or by the prefix's name, rotated and
+// partitioned, and reads them back: the same users, from parts of the
+// format the manifest names.
+func TestConvert_ToS3ColumnarAndBack(t *testing.T) {
+	bucket := s3Bucket(t)
+	dir := t.TempDir()
+	in := generate(t, dir, 1000, "0", "users.ndjson")
+	want, _ := os.ReadFile(in)
+	conn := []string{"--s3-endpoint", s3srv.Endpoint, "--s3-path-style", "--no-normalize", "--batch-size", "100", "-q"}
+	for _, tc := range []struct {
+		name, prefix, format string
+		args                 []string
+	}{
+		{"to-format parquet partitioned", "p1/", "parquet", []string{"--to-format", "parquet", "--partition-by", "created_at:year", "--part-records", "400"}},
+		{"prefix named .parquet", "users.parquet/", "parquet", []string{"--part-records", "300"}},
+		{"to-format arrow", "a1/", "arrow", []string{"--to-format", "arrow", "--part-records", "300"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			prefix := "s3://" + bucket + "/" + tc.prefix
+			mustFerry(t, append(append([]string{"convert", in, prefix}, tc.args...), conn...)...)
+			m := readManifest(t, bucket, tc.prefix)
+			if m.Format != tc.format || len(m.Parts) < 2 || !strings.HasSuffix(m.Parts[0].Path, "."+tc.format) {
+				t.Fatalf("manifest names format %q and parts %+v, want several %s parts", m.Format, m.Parts, tc.format)
+			}
+			back := filepath.Join(dir, strings.TrimSuffix(tc.prefix, "/")+".ndjson")
+			mustFerry(t, append([]string{"convert", prefix, back}, conn...)...)
+			got, _ := os.ReadFile(back)
+			if !sameLines(want, got) {
+				t.Errorf("users read back from %s differ from those written", tc.format)
+			}
+		})
+	}
+}
+
+func TestExport_StoreToS3AsParquetWithFormat(t *testing.T) {
+	bucket := s3Bucket(t)
+	dir := t.TempDir()
+	in := generate(t, dir, 500, "0", "users.ndjson")
+	store := "sqlite://" + filepath.Join(dir, "users.db")
+	mustFerry(t, "import", in, "--to", store, "-q")
+	conn := []string{"--s3-endpoint", s3srv.Endpoint, "--s3-path-style", "-q"}
+	prefix := "s3://" + bucket + "/export/"
+	mustFerry(t, append([]string{"export", "--from", store, "--to", prefix, "--format", "parquet", "--part-records", "200", "--batch-size", "100"}, conn...)...)
+
+	m := readManifest(t, bucket, "export/")
+	if m.Format != "parquet" || len(m.Parts) != 3 {
+		t.Fatalf("manifest names format %q and %d parts, want parquet in 3 parts of at most 200 users", m.Format, len(m.Parts))
+	}
+	back := filepath.Join(dir, "back.ndjson")
+	mustFerry(t, append([]string{"convert", prefix, back}, conn...)...)
+	got, _ := os.ReadFile(back)
+	if n := bytes.Count(got, []byte("\n")); n != 500 {
+		t.Errorf("read %d users back from the Parquet export, want 500", n)
+	}
+}
+
+type manifest struct {
+	Format string `json:"format"`
+	Parts  []struct {
+		Path string `json:"path"`
+	} `json:"parts"`
+}
+
+// readManifest returns the _manifest.json of an export under prefix.
+func readManifest(t *testing.T, bucket, prefix string) manifest {
+	t.Helper()
+	out, err := s3srv.Client().GetObject(t.Context(), &s3.GetObjectInput{Bucket: &bucket, Key: aws.String(prefix + "_manifest.json")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Body.Close()
+	var m manifest
+	if err := json.NewDecoder(out.Body).Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

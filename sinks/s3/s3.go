@@ -46,7 +46,8 @@ type Options struct {
 	Config Config
 	// Client, when set, is used instead of one built from Config.
 	Client *s3.Client
-	// Compression is "gz", "zst" or "" (none).
+	// Compression is "gz", "zst" or "" (none). A columnar format (one with
+	// a NewWriter) is never compressed as a whole.
 	Compression string
 	// PartSize rotates to a new part file once a part holds this many
 	// bytes as stored (--part-size); default 128 MiB. Parts end on batch
@@ -149,7 +150,8 @@ var (
 // written last that commits them. Part files are streamed with multipart
 // uploads of unknown length through the transfer manager, each part
 // checksummed with CRC32C; a part ends once it reaches PartSize bytes or
-// PartRecords records.
+// PartRecords records. A columnar format's part is written through a
+// BatchWriter of its own, so that each part is a whole file.
 //
 // Checkpoints: whenever a part rotates, the sink completes every open part
 // and replaces _checkpoint.json with the list of completed parts and each
@@ -223,6 +225,16 @@ func Open(ctx context.Context, loc string, format pipeline.Format, opts Options)
 	enc, err := format.NewEncoder()
 	if err != nil {
 		return nil, err
+	}
+	if format.NewWriter != nil {
+		// A columnar file is read by ranges and compresses its own pages
+		// (Parquet): it is never compressed as a whole.
+		if opts.Compression != "" {
+			return nil, fmt.Errorf("s3 output: --compress %s does not apply to %s, a columnar format", opts.Compression, format.Name)
+		}
+		if _, err := format.NewWriter(io.Discard, enc); err != nil {
+			return nil, fmt.Errorf("s3 output: %s writer: %w", format.Name, err)
+		}
 	}
 	ext := "." + format.Name
 	if len(format.Exts) > 0 {
@@ -402,17 +414,24 @@ type group struct {
 	path    string // partition folders, "" without partitions
 	end     int    // offset in b.Out after the group's records
 	records int
+	// recs are the group's records, kept for a columnar format's
+	// BatchWriter, which is handed each group as a batch of its own.
+	recs []pipeline.Record
 }
 
 // encode appends b's records to dst, grouped by partition; it returns the
-// groups, or nil for an export without partitions.
+// groups, or nil for an export without partitions. Each group is encoded
+// as a batch of its own, so that a columnar format's group is a whole
+// encoded batch (Parquet pages, an Arrow record batch) that its part's
+// BatchWriter can take.
 func (s *Sink) encode(dst []byte, b *pipeline.Batch) ([]byte, []group, error) {
 	if len(s.partitions) == 0 {
 		out, err := s.enc.Encode(dst, b)
 		return out, nil, err
 	}
 	// Number the partitions in order of first appearance, then order the
-	// records by that number (a counting sort: stable, linear).
+	// records by that number (a counting sort: stable, linear) into a copy:
+	// b.Records keeps its order for the stages that still see it.
 	ids := make([]int32, len(b.Records))
 	seen := map[string]int32{}
 	var paths []string
@@ -427,38 +446,41 @@ func (s *Sink) encode(dst []byte, b *pipeline.Batch) ([]byte, []group, error) {
 		}
 		ids[i] = id
 	}
-	start := make([]int, len(paths)+1)
+	end := make([]int, len(paths)+1)
 	for _, id := range ids {
-		start[id+1]++
+		end[id+1]++
 	}
-	for k := 1; k < len(start); k++ {
-		start[k] += start[k-1]
+	for k := 1; k < len(end); k++ {
+		end[k] += end[k-1]
 	}
-	order := make([]int, len(b.Records))
+	sorted := make([]pipeline.Record, len(b.Records))
 	for i, id := range ids {
-		order[start[id]] = i
-		start[id]++
+		sorted[end[id]] = b.Records[i]
+		end[id]++
 	}
-	var gs []group
-	sub := &pipeline.Batch{}
-	for _, i := range order {
-		sub.Records = b.Records[i : i+1]
+	// end[k] is now where group k ends in sorted.
+	gs := make([]group, 0, len(paths))
+	sub := &pipeline.Batch{Seq: b.Seq, Checkpoint: b.Checkpoint}
+	lo := 0
+	for k, path := range paths {
+		sub.Records = sorted[lo:end[k]]
 		var err error
 		if dst, err = s.enc.Encode(dst, sub); err != nil {
 			return dst, nil, err
 		}
-		if n := len(gs); n > 0 && gs[n-1].path == paths[ids[i]] {
-			gs[n-1].end = len(dst)
-			gs[n-1].records++
-		} else {
-			gs = append(gs, group{path: paths[ids[i]], end: len(dst), records: 1})
+		g := group{path: path, end: len(dst), records: len(sub.Records)}
+		if s.columnar() {
+			g.recs = sub.Records
 		}
-	}
-	if gs == nil {
-		gs = []group{}
+		gs = append(gs, g)
+		lo = end[k]
 	}
 	return dst, gs, nil
 }
+
+// columnar reports whether the format is written through a BatchWriter
+// per part (Parquet, Arrow IPC files).
+func (s *Sink) columnar() bool { return s.format.NewWriter != nil }
 
 // Write appends the batch's records to the open part of their partition,
 // and checkpoints when a part is due to rotate. A batch the sink already
@@ -497,17 +519,25 @@ func (s *Sink) Write(ctx context.Context, b *pipeline.Batch) error {
 	if len(b.Records) > 0 && gs == nil {
 		gs = []group{{end: len(out), records: len(b.Records)}}
 	}
-	if err := s.write(ctx, out, gs); err != nil {
+	err := s.guard(ctx, func() error { return s.commit(ctx, b, out, gs) })
+	if err != nil {
 		s.failed = err
+	}
+	return err
+}
+
+// commit appends the batch to its parts, notes its checkpoint and, when a
+// part is due to rotate, completes the open parts and saves the checkpoint.
+func (s *Sink) commit(ctx context.Context, b *pipeline.Batch, out []byte, gs []group) error {
+	if err := s.append(ctx, b, out, gs); err != nil {
 		return err
 	}
 	cp, err := b.PrepareCommit()
 	if err != nil {
-		s.failed = err
 		return err
 	}
-	s.pending[job] = cp
-	s.next[job] = b.Seq + 1
+	s.pending[b.Checkpoint.Job] = cp
+	s.next[b.Checkpoint.Job] = b.Seq + 1
 	rotate := false
 	for _, p := range s.open {
 		if p.full(s.opts) {
@@ -515,27 +545,26 @@ func (s *Sink) Write(ctx context.Context, b *pipeline.Batch) error {
 		}
 	}
 	if rotate || (s.opts.CheckpointEvery > 0 && time.Since(s.lastCP) >= s.opts.CheckpointEvery) {
-		if err := s.checkpoint(ctx); err != nil {
-			s.failed = err
-			return err
-		}
+		return s.checkpoint(ctx)
 	}
 	return nil
 }
 
-// write appends each group's bytes to its partition's part. A cancelled
-// ctx breaks the parts being written, so that a write blocked on a slow
-// upload returns.
-func (s *Sink) write(ctx context.Context, out []byte, gs []group) error {
+// guard runs fn, which writes into the parts' pipes and waits for their
+// uploads. Should ctx be cancelled meanwhile, it breaks every open part
+// (see interrupt), so that fn cannot stay blocked on a pipe that no upload
+// reads or on an upload that does not end: fn then returns an error, and
+// so does guard, as the parts are broken.
+func (s *Sink) guard(ctx context.Context, fn func() error) error {
 	stop := context.AfterFunc(ctx, func() { s.interrupt(context.Cause(ctx)) })
-	err := s.append(ctx, out, gs)
+	err := fn()
 	if !stop() { // the parts were broken meanwhile
 		return cmpErr(err, context.Cause(ctx))
 	}
 	return err
 }
 
-func (s *Sink) append(ctx context.Context, out []byte, gs []group) error {
+func (s *Sink) append(ctx context.Context, b *pipeline.Batch, out []byte, gs []group) error {
 	sep := len(s.enc.Separator())
 	start := 0
 	for _, g := range gs {
@@ -545,12 +574,24 @@ func (s *Sink) append(ctx context.Context, out []byte, gs []group) error {
 		if err != nil {
 			return err
 		}
-		if !p.wrote {
-			data = data[min(sep, len(data)):]
-			p.wrote = true
-		}
-		if _, err := p.out().Write(data); err != nil {
-			return fmt.Errorf("write %s: %w", p.name(s), p.cause(err))
+		if p.batches != nil {
+			// A columnar part takes the group as a batch of its own.
+			wb := &pipeline.Batch{Seq: b.Seq, Checkpoint: b.Checkpoint, Records: g.recs, Out: data}
+			if g.recs == nil {
+				wb.Records = b.Records
+			}
+			if err := p.batches.WriteBatch(wb); err != nil {
+				return fmt.Errorf("write %s: %w", p.name(s), p.cause(err))
+			}
+			p.fed += int64(len(data))
+		} else {
+			if !p.wrote {
+				data = data[min(sep, len(data)):]
+				p.wrote = true
+			}
+			if _, err := p.out().Write(data); err != nil {
+				return fmt.Errorf("write %s: %w", p.name(s), p.cause(err))
+			}
 		}
 		p.records += int64(g.records)
 		s.clock++
@@ -559,12 +600,16 @@ func (s *Sink) append(ctx context.Context, out []byte, gs []group) error {
 	return nil
 }
 
-// interrupt breaks every open part with err.
+// interrupt breaks every open part with err: a write blocked on its pipe
+// returns, its upload reads err and its requests are cancelled, so that
+// the upload ends (the transfer manager then aborts the multipart upload,
+// within FailTimeout).
 func (s *Sink) interrupt(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, p := range s.open {
 		p.pr.CloseWithError(err)
+		p.cancel()
 	}
 }
 
@@ -591,11 +636,13 @@ func (s *Sink) part(ctx context.Context, path string) (*part, error) {
 	if err != nil {
 		return nil, err
 	}
+	ctx, cancel := context.WithCancel(s.uploads)
+	p.cancel = cancel
 	s.mu.Lock()
 	s.open[path] = p
 	s.mu.Unlock()
-	go s.upload(p)
-	if h := s.enc.Header(); len(h) > 0 {
+	go s.upload(ctx, p)
+	if h := s.enc.Header(); len(h) > 0 && p.batches == nil {
 		if _, err := p.out().Write(h); err != nil {
 			return nil, fmt.Errorf("write %s: %w", p.name(s), p.cause(err))
 		}
@@ -614,11 +661,16 @@ type part struct {
 	sum             *summer  // the upload reads through it
 	bw              *bufio.Writer
 	z               io.WriteCloser
-	records         int64
-	wrote           bool // a record was written (the next needs a separator)
-	used            uint64
+	// batches writes a columnar format's part (nil for a byte format):
+	// it takes the encoded batches and, on Close, writes the footer.
+	batches pipeline.BatchWriter
+	fed     int64 // encoded bytes handed to batches
+	records int64
+	wrote   bool // a record was written (the next needs a separator)
+	used    uint64
 
-	done   chan struct{} // closed when the upload returns
+	cancel context.CancelFunc // cancels the upload's requests
+	done   chan struct{}      // closed when the upload returns
 	result *transfermanager.UploadObjectOutput
 	err    error
 }
@@ -638,6 +690,13 @@ func (s *Sink) newPart(path, base string) (*part, error) {
 			return nil, fmt.Errorf("zstd: %w", err)
 		}
 		p.z = zw
+	}
+	if s.columnar() {
+		bw, err := s.format.NewWriter(p.out(), s.enc)
+		if err != nil {
+			return nil, fmt.Errorf("%s writer: %w", s.format.Name, err)
+		}
+		p.batches = bw
 	}
 	return p, nil
 }
@@ -659,8 +718,9 @@ func (p *part) out() io.Writer {
 }
 
 // size is about the bytes stored so far (what the compressor holds back
-// aside).
-func (p *part) size() int64 { return p.sent.n + int64(p.bw.Buffered()) }
+// aside). A columnar writer holds a row group back until it is complete,
+// so its part counts the encoded bytes it was handed instead.
+func (p *part) size() int64 { return max(p.sent.n+int64(p.bw.Buffered()), p.fed) }
 
 func (p *part) full(o Options) bool {
 	return p.size() >= o.PartSize || (o.PartRecords > 0 && p.records >= o.PartRecords)
@@ -678,8 +738,13 @@ func (p *part) cause(err error) error {
 	return err
 }
 
-func (s *Sink) upload(p *part) {
+// upload streams the part from its pipe until the writer closes it, and
+// completes the object. Whatever ends it (success, a failed request, a
+// broken pipe, a cancelled ctx), it closes the pipe's reading end, so a
+// writer blocked on the pipe returns: no write outlives its upload.
+func (s *Sink) upload(ctx context.Context, p *part) {
 	defer close(p.done)
+	defer p.cancel()
 	in := &transfermanager.UploadObjectInput{
 		Bucket:            &s.bucket,
 		Key:               aws.String(s.key(p.rel)),
@@ -698,7 +763,7 @@ func (s *Sink) upload(p *part) {
 	if s.opts.StorageClass != "" {
 		in.StorageClass = tmtypes.StorageClass(s.opts.StorageClass)
 	}
-	p.result, p.err = s.tm.UploadObject(s.uploads, in)
+	p.result, p.err = s.tm.UploadObject(ctx, in)
 	if p.err != nil {
 		p.err = fmt.Errorf("upload %s: %w", p.name(s), p.err)
 		p.pr.CloseWithError(p.err) // a writer blocked on the pipe returns
@@ -714,7 +779,11 @@ func (s *Sink) finish(ctx context.Context, ps []*part) error {
 	var first error
 	for _, p := range ps {
 		err := func() error {
-			if f := s.enc.Footer(); len(f) > 0 {
+			if p.batches != nil {
+				if err := p.batches.Close(); err != nil {
+					return err
+				}
+			} else if f := s.enc.Footer(); len(f) > 0 {
 				if _, err := p.out().Write(f); err != nil {
 					return err
 				}
@@ -764,12 +833,14 @@ func cmpErr(first, err error) error {
 	return first
 }
 
-// abort breaks parts and waits for their uploads to end; the transfer
-// manager aborts their multipart uploads.
+// abort breaks parts, cancels their uploads' requests and waits for the
+// uploads to end; the transfer manager aborts their multipart uploads
+// (with a context of its own, bounded by FailTimeout).
 func (s *Sink) abort(ps []*part) {
 	for _, p := range ps {
 		p.pw.CloseWithError(errAborted)
 		p.pr.CloseWithError(errAborted)
+		p.cancel()
 	}
 	for _, p := range ps {
 		<-p.done
@@ -861,7 +932,7 @@ func (s *Sink) Close(ctx context.Context) error {
 			s.abort(s.openParts())
 			return nil
 		}
-		err := s.checkpoint(cctx)
+		err := s.guard(cctx, func() error { return s.checkpoint(cctx) })
 		if err != nil {
 			s.abort(s.openParts())
 		}
@@ -870,7 +941,7 @@ func (s *Sink) Close(ctx context.Context) error {
 	if err := s.start(ctx); err != nil { // an empty input still yields an empty export
 		return err
 	}
-	if err := s.finish(ctx, s.openParts()); err != nil {
+	if err := s.guard(ctx, func() error { return s.finish(ctx, s.openParts()) }); err != nil {
 		s.abort(s.openParts())
 		return err
 	}

@@ -25,8 +25,10 @@ import (
 	"github.com/ferry-dev/ferry/fixtures"
 	"github.com/ferry-dev/ferry/fixtures/sinktest"
 	"github.com/ferry-dev/ferry/fixtures/sourcetest"
+	arrowfmt "github.com/ferry-dev/ferry/formats/arrow"
 	fjson "github.com/ferry-dev/ferry/formats/json"
 	"github.com/ferry-dev/ferry/formats/ndjson"
+	"github.com/ferry-dev/ferry/formats/parquet"
 	"github.com/ferry-dev/ferry/internal/s3test"
 	"github.com/ferry-dev/ferry/pipeline"
 	"github.com/ferry-dev/ferry/profile"
@@ -52,12 +54,45 @@ var (
 		},
 		NewEncoder: func() (pipeline.Encoder, error) { return fjson.NewEncoder(fjson.Options{}), nil },
 	}
+	// The columnar formats as cmd/ferry registers them, secrets included so
+	// that every attribute of a generated user round-trips. Small row groups
+	// make parts of several.
+	parquetOpts   = parquet.Options{IncludeSecrets: true, RowGroupRows: 64}
+	parquetFormat = pipeline.Format{
+		Name: "parquet", Exts: []string{".parquet"},
+		NewReaderAt: func(rd io.ReaderAt, size int64, src string) (pipeline.Decoder, error) {
+			return parquet.NewDecoder(rd, size, src, parquetOpts)
+		},
+		NewDecoder: func(rd io.Reader, src string) (pipeline.Decoder, error) {
+			return parquet.NewStreamDecoder(rd, src, parquetOpts)
+		},
+		NewEncoder: func() (pipeline.Encoder, error) { return parquet.NewEncoder(parquetOpts), nil },
+		NewWriter: func(w io.Writer, e pipeline.Encoder) (pipeline.BatchWriter, error) {
+			return parquet.NewWriter(w, e)
+		},
+	}
+	arrowOpts   = arrowfmt.Options{IncludeSecrets: true}
+	arrowFormat = pipeline.Format{
+		Name: "arrow", Exts: []string{".arrow"},
+		NewReaderAt: func(rd io.ReaderAt, size int64, src string) (pipeline.Decoder, error) {
+			return arrowfmt.NewFileDecoder(rd, size, src, arrowOpts)
+		},
+		NewDecoder: func(rd io.Reader, src string) (pipeline.Decoder, error) {
+			return arrowfmt.NewStreamDecoder(rd, src, arrowOpts)
+		},
+		NewEncoder: func() (pipeline.Encoder, error) { return arrowfmt.NewEncoder(arrowOpts), nil },
+		NewWriter: func(w io.Writer, e pipeline.Encoder) (pipeline.BatchWriter, error) {
+			return arrowfmt.NewFileWriter(w, e)
+		},
+	}
 )
 
 func registry() *pipeline.Registry {
 	r := pipeline.NewRegistry()
 	r.AddFormat(ndjsonFormat)
 	r.AddFormat(jsonFormat)
+	r.AddFormat(parquetFormat)
+	r.AddFormat(arrowFormat)
 	return r
 }
 
@@ -397,23 +432,29 @@ func stopAt(seq uint64, stop chan struct{}) pipeline.Stage {
 
 // TestResume_LosesNothingAndDoublesNothing stops or fails an export, leaves
 // behind what a killed run leaves (an incomplete multipart upload and a part
-// file the checkpoint does not list), and resumes it.
+// file the checkpoint does not list), and resumes it. A columnar part is
+// resumed as any other: the parts the checkpoint lists are whole files, and
+// the one being written is dropped and written again.
 func TestResume_LosesNothingAndDoublesNothing(t *testing.T) {
 	s3test.Need(t, srv)
 	for _, tc := range []struct {
 		name      string
+		format    pipeline.Format
 		opts      Options
 		interrupt bool // stop (SIGINT) rather than fail
 	}{
-		{"interrupted", Options{PartRecords: 30}, true},
-		{"interrupted partitioned gzip", Options{PartRecords: 30, Compression: "gz", PartitionBy: []string{"created_at:year"}}, true},
-		{"failed", Options{PartRecords: 30}, false},
-		{"failed partitioned gzip", Options{PartRecords: 30, Compression: "gz", PartitionBy: []string{"created_at:year"}}, false},
+		{"interrupted", ndjsonFormat, Options{PartRecords: 30}, true},
+		{"interrupted partitioned gzip", ndjsonFormat, Options{PartRecords: 30, Compression: "gz", PartitionBy: []string{"created_at:year"}}, true},
+		{"failed", ndjsonFormat, Options{PartRecords: 30}, false},
+		{"failed partitioned gzip", ndjsonFormat, Options{PartRecords: 30, Compression: "gz", PartitionBy: []string{"created_at:year"}}, false},
+		{"interrupted parquet", parquetFormat, Options{PartRecords: 30}, true},
+		{"failed parquet partitioned", parquetFormat, Options{PartRecords: 30, PartitionBy: []string{"created_at:year"}}, false},
+		{"failed arrow", arrowFormat, Options{PartRecords: 30}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			bucket := srv.NewBucket(t)
 			loc := "s3://" + bucket + "/r/"
-			first := openSink(t, loc, ndjsonFormat, tc.opts)
+			first := openSink(t, loc, tc.format, tc.opts)
 			var err error
 			if tc.interrupt {
 				stop := make(chan struct{})
@@ -434,11 +475,11 @@ func TestResume_LosesNothingAndDoublesNothing(t *testing.T) {
 			}
 			// What a killed run would leave as well.
 			c := srv.Client()
-			stale := "r/part-00099.ndjson"
+			stale := "r/part-00099" + first.ext
 			if _, err := c.PutObject(t.Context(), &s3.PutObjectInput{Bucket: &bucket, Key: &stale, Body: strings.NewReader("{}\n")}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := c.CreateMultipartUpload(t.Context(), &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: aws.String("r/part-00098.ndjson")}); err != nil {
+			if _, err := c.CreateMultipartUpload(t.Context(), &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: aws.String("r/part-00098" + first.ext)}); err != nil {
 				t.Fatal(err)
 			}
 			foreign := "r/notes.txt"
@@ -446,7 +487,7 @@ func TestResume_LosesNothingAndDoublesNothing(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			second := openSink(t, loc, ndjsonFormat, tc.opts)
+			second := openSink(t, loc, tc.format, tc.opts)
 			sum, err := run(t, second, 200, 10, true)
 			if err != nil {
 				t.Fatal(err)
@@ -469,7 +510,14 @@ func TestResume_LosesNothingAndDoublesNothing(t *testing.T) {
 			if n := uploadsInProgress(t, bucket); n != 0 {
 				t.Errorf("%d multipart uploads left after the resumed run", n)
 			}
-			got := readExport(t, loc)
+			var got []profile.User
+			if tc.format.NewWriter != nil { // each part on its own: a whole file
+				for _, p := range getManifest(t, bucket, "r/").Parts {
+					got = append(got, readPart(t, tc.format, bucket, "r/", p)...)
+				}
+			} else {
+				got = readExport(t, loc)
+			}
 			seen := map[string]int{}
 			for _, u := range got {
 				seen[u.Key()]++
@@ -667,6 +715,170 @@ func TestExport_FailedUploadAbortsAndCommitsNothing(t *testing.T) {
 		if strings.HasSuffix(k, s3src.ManifestName) {
 			t.Errorf("failed run committed %s", k)
 		}
+	}
+}
+
+// stall holds the requests it matches until their context ends, as a
+// server that stops answering mid-export does; the others pass.
+type stall struct {
+	match   func(*http.Request) bool
+	once    sync.Once
+	stalled chan struct{} // closed at the first request held
+	next    http.RoundTripper
+}
+
+func (s *stall) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !s.match(req) {
+		return s.next.RoundTrip(req)
+	}
+	if req.Body != nil {
+		req.Body.Close()
+	}
+	s.once.Do(func() { close(s.stalled) })
+	<-req.Context().Done()
+	return nil, req.Context().Err()
+}
+
+func stalledClient(t testing.TB, s *stall) *s3.Client {
+	t.Helper()
+	s.next = srv.HTTPClient.Transport
+	s.stalled = make(chan struct{})
+	c, err := NewClient(t.Context(), Config{Endpoint: srv.Endpoint, PathStyle: true, Region: s3test.Region,
+		Credentials: srv.Credentials(), HTTPClient: &http.Client{Transport: s}, MaxBackoff: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// within runs fn and fails the test if it has not returned before the
+// watchdog's deadline: the sign of a hang.
+func within(t *testing.T, watchdog context.Context, what string, fn func() error) error {
+	t.Helper()
+	res := make(chan error, 1)
+	go func() { res <- fn() }()
+	select {
+	case err := <-res:
+		return err
+	case <-watchdog.Done():
+		t.Fatalf("%s still blocked after the run was cancelled: the sink hangs", what)
+		return nil
+	}
+}
+
+// TestExport_StalledUploadEndsWithTheRun cancels an export once one of its
+// uploads stalls (a request the server never answers): a whole part's
+// single request, or a chunk of a multipart upload that later chunks, and
+// then the sink's writes, queue behind. The run must end with an error,
+// and Close must return: at once when the cancellation broke the parts,
+// or after CloseTimeout when it found them sound and tried to complete
+// them for --resume. No multipart upload may be left behind.
+func TestExport_StalledUploadEndsWithTheRun(t *testing.T) {
+	s3test.Need(t, srv)
+	tests := []struct {
+		name  string
+		match func(*http.Request) bool
+		users int64
+		opts  Options
+	}{
+		{"part request stalls", func(r *http.Request) bool { return isUpload(r) && r.URL.Query().Get("partNumber") == "" },
+			100, Options{PartRecords: 30}},
+		{"chunk request stalls mid-stream", func(r *http.Request) bool { return isUpload(r) && r.URL.Query().Get("partNumber") == "2" },
+			30000, Options{Concurrency: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if testing.Short() && tt.users > 1000 {
+				t.Skip("writes 50 MB")
+			}
+			bucket := srv.NewBucket(t)
+			st := &stall{match: tt.match}
+			tt.opts.Client = stalledClient(t, st)
+			tt.opts.CloseTimeout = 2 * time.Second
+			s := openSink(t, "s3://"+bucket+"/s/", ndjsonFormat, tt.opts)
+			// The run is cancelled once an upload stalls; the watchdog tells
+			// a sink that ends from one that hangs.
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			go func() {
+				select {
+				case <-st.stalled:
+					cancel()
+				case <-ctx.Done():
+				}
+			}()
+			watchdog, stop := context.WithTimeout(t.Context(), time.Minute)
+			defer stop()
+			src := fixtures.NewSource(tt.users, fixtures.Options{Seed: 7}, 500)
+			err := within(t, watchdog, "the run", func() error {
+				_, err := pipeline.Run(ctx, pipeline.Job{Name: "export", Source: src, Sink: s}, pipeline.Options{Workers: 2, MaxRejects: -1})
+				return err
+			})
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("run = %v, want it cancelled", err)
+			}
+			err = within(t, watchdog, "Close", func() error { return s.Close(cancelled()) })
+			if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("Close after the cancelled run = %v, want nil or the end of its CloseTimeout", err)
+			}
+			if n := uploadsInProgress(t, bucket); n != 0 {
+				t.Errorf("%d multipart uploads left, want all aborted", n)
+			}
+			if slices.Contains(keys(t, bucket), "s/"+s3src.ManifestName) {
+				t.Error("a cancelled run committed the export")
+			}
+		})
+	}
+}
+
+// TestClose_StalledUploadEndsWithItsContext cancels Close's context while
+// the upload of the last part, which Close completes, is stalled: Close
+// must return the cancellation and commit nothing. Then Close after a
+// cancelled run finds the part sound and tries to complete it for
+// --resume: it must give up after CloseTimeout.
+func TestClose_StalledUploadEndsWithItsContext(t *testing.T) {
+	s3test.Need(t, srv)
+	for _, tt := range []struct {
+		name    string
+		live    bool // Close commits (rather than after a failed run)
+		wantErr error
+	}{
+		{"commit", true, context.Canceled},
+		{"after a cancelled run", false, context.DeadlineExceeded},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			bucket := srv.NewBucket(t)
+			st := &stall{match: isUpload}
+			s := openSink(t, "s3://"+bucket+"/c/", ndjsonFormat, Options{Client: stalledClient(t, st), CloseTimeout: 2 * time.Second})
+			if _, err := run(t, s, 100, 10, false); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			if tt.live {
+				go func() {
+					select {
+					case <-st.stalled:
+						cancel()
+					case <-ctx.Done():
+					}
+				}()
+			} else {
+				cancel()
+			}
+			watchdog, stop := context.WithTimeout(t.Context(), time.Minute)
+			defer stop()
+			err := within(t, watchdog, "Close", func() error { return s.Close(ctx) })
+			if !errors.Is(err, tt.wantErr) {
+				t.Errorf("Close = %v, want %v", err, tt.wantErr)
+			}
+			if n := uploadsInProgress(t, bucket); n != 0 {
+				t.Errorf("%d multipart uploads left, want all aborted", n)
+			}
+			if slices.Contains(keys(t, bucket), "c/"+s3src.ManifestName) {
+				t.Error("a Close that failed committed the export")
+			}
+		})
 	}
 }
 

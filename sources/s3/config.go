@@ -92,6 +92,9 @@ func NewClient(ctx context.Context, c Config) (*s3.Client, error) {
 			o.BaseEndpoint = aws.String(strings.TrimRight(c.Endpoint, "/"))
 		}
 		o.UsePathStyle = c.PathStyle
+		// A ranged GET (Parquet read by row group) carries no whole-object
+		// checksum; the SDK would log that on stderr for every request.
+		o.DisableLogOutputChecksumValidationSkipped = true
 		if c.HTTPClient != nil {
 			// Set here rather than in the loaded configuration, which would
 			// insist on adding AWS_CA_BUNDLE to a client it cannot change.
