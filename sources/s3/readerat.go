@@ -105,6 +105,11 @@ func (r *ReaderAt) get(ctx context.Context, off, end int64) (io.ReadCloser, erro
 // ranges.
 type objectReader struct {
 	*ReaderAt
+	// ctx is the context of the streaming GETs, the source's current Next
+	// (set on the reader goroutine). Ranged reads through ReadAt keep the
+	// ReaderAt's own, fixed when the object was opened: workers decoding
+	// row groups call them concurrently.
+	ctx     context.Context
 	off     int64 // offset of the next byte Read returns
 	body    io.ReadCloser
 	pending []byte // bytes read from body by peek and not yet returned

@@ -14,6 +14,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -381,7 +382,7 @@ func (s *Source) name(i int) string { return "s3://" + s.bucket + "/" + s.object
 func (s *Source) open(ctx context.Context, i int, verify bool) error {
 	s.i = i
 	o := s.objects[i]
-	s.obj = &objectReader{ReaderAt: &ReaderAt{ctx: ctx, client: s.client, bucket: s.bucket, key: o.Key, etag: o.ETag, size: o.Size}}
+	s.obj = &objectReader{ctx: ctx, ReaderAt: &ReaderAt{ctx: ctx, client: s.client, bucket: s.bucket, key: o.Key, etag: o.ETag, size: o.Size}}
 	magic, err := s.obj.peek(4)
 	if err != nil {
 		return err
@@ -421,7 +422,7 @@ func (s *Source) open(ctx context.Context, i int, verify bool) error {
 // finish closes the object the decoder has read to its end, checking it
 // against its manifest entry.
 func (s *Source) finish() error {
-	if v := s.verify; v != nil && !v.random {
+	if v := s.verify; v != nil && !v.random.Load() {
 		if _, err := io.Copy(io.Discard, v); err != nil {
 			return fmt.Errorf("%s: %w", s.name(s.i), err)
 		}
@@ -461,9 +462,11 @@ func (s *Source) Close() error { return s.closeObject() }
 // order cannot be checksummed as a whole.
 type crcReader struct {
 	*objectReader
-	h      hash.Hash32
-	n      int64
-	random bool
+	h hash.Hash32
+	n int64
+	// random is set by Seek and ReadAt; workers decoding row groups call
+	// ReadAt concurrently with the reader goroutine's finish.
+	random atomic.Bool
 }
 
 func (c *crcReader) Read(p []byte) (int, error) {
@@ -474,11 +477,11 @@ func (c *crcReader) Read(p []byte) (int, error) {
 }
 
 func (c *crcReader) Seek(offset int64, whence int) (int64, error) {
-	c.random = true
+	c.random.Store(true)
 	return c.objectReader.Seek(offset, whence)
 }
 
 func (c *crcReader) ReadAt(p []byte, off int64) (int, error) {
-	c.random = true
+	c.random.Store(true)
 	return c.objectReader.ReadAt(p, off)
 }

@@ -516,7 +516,7 @@ func TestObjectReader_PeekSeekRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := &objectReader{ReaderAt: ra}
+	o := &objectReader{ctx: t.Context(), ReaderAt: ra}
 	defer o.Close()
 	if m, err := o.peek(5); err != nil || string(m) != "hello" {
 		t.Fatalf("peek = %q, %v", m, err)
