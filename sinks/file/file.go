@@ -15,6 +15,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/ferry-dev/ferry/pipeline"
+	"github.com/ferry-dev/ferry/sinks/internal/frames"
 )
 
 // Options configure a file sink. The zero value works.
@@ -96,13 +97,13 @@ func Open(path string, enc pipeline.Encoder, opts Options) (*Sink, error) {
 	}
 	s := &Sink{path: path, enc: enc, opts: opts}
 	if opts.Compression != "" && opts.Writer == nil {
-		fr, err := newFrames(opts.Compression)
+		fr, err := frames.New(opts.Compression)
 		if err != nil {
 			return nil, err
 		}
 		s.framed = &frameEncoder{enc: enc, frames: fr}
 		if sep := enc.Separator(); len(sep) > 0 {
-			if s.sepFrame, err = fr.frame(nil, sep); err != nil {
+			if s.sepFrame, err = fr.Frame(nil, sep); err != nil {
 				return nil, err
 			}
 		}
@@ -216,7 +217,7 @@ func (s *Sink) setup(f *os.File, length int64) error {
 
 // writeFrame compresses raw into a frame of its own and writes it.
 func (s *Sink) writeFrame(raw []byte) error {
-	fr, err := s.framed.frames.frame(nil, raw)
+	fr, err := s.framed.frames.Frame(nil, raw)
 	if err != nil {
 		return fmt.Errorf("compress output: %w", err)
 	}

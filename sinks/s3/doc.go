@@ -9,7 +9,11 @@
 // through aws-sdk-go-v2's transfer manager (S3 refuses a plain PutObject of
 // unknown length), with CRC32C checksums on every request, a bounded number
 // of uploads in flight and memory that does not grow with the export. A part
-// rotates after --part-size bytes or --part-records records.
+// rotates after --part-size bytes or --part-records records. Compressed
+// row formats (--compress gz|zst) are compressed on the workers, each
+// batch's records of a part into a gzip member or zstd frame of their own
+// (see sinks/internal/frames); a part is the concatenation of its frames,
+// one valid stream for every reader.
 //
 // Columnar formats (a pipeline.Format with NewWriter: Parquet, Arrow IPC
 // files) are written the same way, one whole file per part: the workers

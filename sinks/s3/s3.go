@@ -26,10 +26,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
-	"github.com/klauspost/compress/gzip"
-	"github.com/klauspost/compress/zstd"
 
 	"github.com/ferry-dev/ferry/pipeline"
+	"github.com/ferry-dev/ferry/sinks/internal/frames"
 	s3src "github.com/ferry-dev/ferry/sources/s3"
 )
 
@@ -171,6 +170,12 @@ type Sink struct {
 	opts       Options
 	partitions []partitionField
 	groups     sync.Map // *pipeline.Batch → []group, filled by the encoder on the workers
+	// frames, for compressed row formats: the workers compress each
+	// group of a batch into a frame of its own (gzip member, zstd frame),
+	// and parts are concatenations of frames.
+	frames   frames.Compressor
+	sepFrame []byte    // the encoder's separator as a frame
+	raw      sync.Pool // *[]byte, a batch before compression
 
 	// uploads outlive single calls; they run under this context, which
 	// Close cancels.
@@ -261,11 +266,24 @@ func Open(ctx context.Context, loc string, format pipeline.Format, opts Options)
 		o.ChecksumAlgorithm = tmtypes.ChecksumAlgorithmCrc32c
 		o.FailTimeout = opts.CloseTimeout // abort a failed upload even after a cancellation
 	})
+	var fr frames.Compressor
+	var sepFrame []byte
+	if opts.Compression != "" {
+		if fr, err = frames.New(opts.Compression); err != nil {
+			return nil, err
+		}
+		if sep := enc.Separator(); len(sep) > 0 {
+			if sepFrame, err = fr.Frame(nil, sep); err != nil {
+				return nil, err
+			}
+		}
+	}
 	uploads, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	return &Sink{
 		client: client, tm: tm, limit: limit, bucket: bucket, prefix: key, format: format, enc: enc, ext: ext,
 		opts: opts, partitions: fields, uploads: uploads, cancel: cancel, open: map[string]*part{},
 		pending: map[string]pipeline.Checkpoint{}, saved: map[string]pipeline.Checkpoint{}, next: map[string]uint64{},
+		frames: fr, sepFrame: sepFrame,
 	}, nil
 }
 
@@ -402,11 +420,54 @@ func (e encoder) Separator() []byte { return e.s.enc.Separator() }
 func (e encoder) Footer() []byte    { return e.s.enc.Footer() }
 
 func (e encoder) Encode(dst []byte, b *pipeline.Batch) ([]byte, error) {
-	out, gs, err := e.s.encode(dst, b)
+	out, gs, err := e.s.encodeBatch(dst, b)
 	if err == nil && gs != nil {
 		e.s.groups.Store(b, gs)
 	}
 	return out, err
+}
+
+// encodeBatch appends b's records to dst as the parts take them: encoded,
+// grouped by partition (see encode), and each group compressed into a
+// frame when the workers compress.
+func (s *Sink) encodeBatch(dst []byte, b *pipeline.Batch) ([]byte, []group, error) {
+	if s.frames == nil {
+		return s.encode(dst, b)
+	}
+	return s.encodeFrames(dst, b)
+}
+
+// encodeFrames encodes b and appends each of its groups (the whole batch
+// without partitions) to dst as a frame, without the group's leading
+// separator (append writes it, framed, between records of a part).
+func (s *Sink) encodeFrames(dst []byte, b *pipeline.Batch) ([]byte, []group, error) {
+	buf, _ := s.raw.Get().(*[]byte)
+	if buf == nil {
+		buf = new([]byte)
+	}
+	defer s.raw.Put(buf)
+	raw, gs, err := s.encode((*buf)[:0], b)
+	*buf = raw
+	if err != nil || len(b.Records) == 0 {
+		return dst, gs, err
+	}
+	whole := []group{{end: len(raw)}}
+	if gs != nil {
+		whole = gs
+	}
+	start := 0
+	for i := range whole {
+		records, err := frames.StripSeparator(raw[start:whole[i].end], s.enc.Separator())
+		if err != nil {
+			return dst, nil, fmt.Errorf("batch %d: %w", b.Seq, err)
+		}
+		start = whole[i].end
+		if dst, err = s.frames.Frame(dst, records); err != nil {
+			return dst, nil, fmt.Errorf("compress batch %d: %w", b.Seq, err)
+		}
+		whole[i].end = len(dst)
+	}
+	return dst, gs, nil
 }
 
 // group is a run of records of one partition in an encoded batch.
@@ -478,6 +539,22 @@ func (s *Sink) encode(dst []byte, b *pipeline.Batch) ([]byte, []group, error) {
 	return dst, gs, nil
 }
 
+// writeRaw writes bytes that did not come from the workers (a header or
+// footer) into p, compressing them into a frame of their own when the
+// workers compress.
+func (s *Sink) writeRaw(p *part, data []byte) error {
+	if s.frames == nil {
+		_, err := p.out().Write(data)
+		return err
+	}
+	fr, err := s.frames.Frame(nil, data)
+	if err != nil {
+		return err
+	}
+	_, err = p.bw.Write(fr)
+	return err
+}
+
 // columnar reports whether the format is written through a BatchWriter
 // per part (Parquet, Arrow IPC files).
 func (s *Sink) columnar() bool { return s.format.NewWriter != nil }
@@ -512,7 +589,7 @@ func (s *Sink) Write(ctx context.Context, b *pipeline.Batch) error {
 		// Not encoded by the runner's workers (a caller writing batches
 		// directly): encode here.
 		var err error
-		if out, gs, err = s.encode(nil, b); err != nil {
+		if out, gs, err = s.encodeBatch(nil, b); err != nil {
 			return err
 		}
 	}
@@ -584,6 +661,17 @@ func (s *Sink) append(ctx context.Context, b *pipeline.Batch, out []byte, gs []g
 				return fmt.Errorf("write %s: %w", p.name(s), p.cause(err))
 			}
 			p.fed += int64(len(data))
+		} else if s.frames != nil {
+			// data is one frame without its leading separator.
+			if p.wrote && s.sepFrame != nil {
+				if _, err := p.bw.Write(s.sepFrame); err != nil {
+					return fmt.Errorf("write %s: %w", p.name(s), p.cause(err))
+				}
+			}
+			p.wrote = true
+			if _, err := p.bw.Write(data); err != nil {
+				return fmt.Errorf("write %s: %w", p.name(s), p.cause(err))
+			}
 		} else {
 			if !p.wrote {
 				data = data[min(sep, len(data)):]
@@ -643,7 +731,7 @@ func (s *Sink) part(ctx context.Context, path string) (*part, error) {
 	s.mu.Unlock()
 	go s.upload(ctx, p)
 	if h := s.enc.Header(); len(h) > 0 && p.batches == nil {
-		if _, err := p.out().Write(h); err != nil {
+		if err := s.writeRaw(p, h); err != nil {
 			return nil, fmt.Errorf("write %s: %w", p.name(s), p.cause(err))
 		}
 	}
@@ -651,8 +739,8 @@ func (s *Sink) part(ctx context.Context, path string) (*part, error) {
 }
 
 // part is one part file being uploaded: the sink writes into a pipe
-// (through a compressor, a buffer and the checksums) and an upload of
-// unknown length reads from it.
+// (through a buffer and the checksums) and an upload of unknown length
+// reads from it.
 type part struct {
 	path, base, rel string // partition folders, file name, and both
 	pr              *io.PipeReader
@@ -660,7 +748,6 @@ type part struct {
 	sent            *counter // bytes written into the pipe
 	sum             *summer  // the upload reads through it
 	bw              *bufio.Writer
-	z               io.WriteCloser
 	// batches writes a columnar format's part (nil for a byte format):
 	// it takes the encoded batches and, on Close, writes the footer.
 	batches pipeline.BatchWriter
@@ -680,17 +767,6 @@ func (s *Sink) newPart(path, base string) (*part, error) {
 	p := &part{path: path, base: base, rel: path + base, pr: pr, pw: pw, done: make(chan struct{}),
 		sent: &counter{w: pw}, sum: &summer{r: pr, sha: sha256.New(), crc: crc32.New(crc32.MakeTable(crc32.Castagnoli))}}
 	p.bw = bufio.NewWriterSize(p.sent, 256<<10)
-	switch s.opts.Compression {
-	case "gz":
-		zw, _ := gzip.NewWriterLevel(p.bw, gzip.DefaultCompression)
-		p.z = zw
-	case "zst":
-		zw, err := zstd.NewWriter(p.bw, zstd.WithEncoderConcurrency(1))
-		if err != nil {
-			return nil, fmt.Errorf("zstd: %w", err)
-		}
-		p.z = zw
-	}
 	if s.columnar() {
 		bw, err := s.format.NewWriter(p.out(), s.enc)
 		if err != nil {
@@ -710,15 +786,10 @@ func (p *part) name(s *Sink) string {
 	return s.Location() + p.base
 }
 
-func (p *part) out() io.Writer {
-	if p.z != nil {
-		return p.z
-	}
-	return p.bw
-}
+func (p *part) out() io.Writer { return p.bw }
 
-// size is about the bytes stored so far (what the compressor holds back
-// aside). A columnar writer holds a row group back until it is complete,
+// size is the bytes stored so far (row formats are compressed, frame by
+// frame, before they reach the part). A columnar writer holds a row group back until it is complete,
 // so its part counts the encoded bytes it was handed instead.
 func (p *part) size() int64 { return max(p.sent.n+int64(p.bw.Buffered()), p.fed) }
 
@@ -784,12 +855,7 @@ func (s *Sink) finish(ctx context.Context, ps []*part) error {
 					return err
 				}
 			} else if f := s.enc.Footer(); len(f) > 0 {
-				if _, err := p.out().Write(f); err != nil {
-					return err
-				}
-			}
-			if p.z != nil {
-				if err := p.z.Close(); err != nil {
+				if err := s.writeRaw(p, f); err != nil {
 					return err
 				}
 			}
