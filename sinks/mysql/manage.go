@@ -2,7 +2,6 @@ package mysql
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -17,14 +16,14 @@ import (
 
 // The bulk operations of Apply.
 const (
-	OpCount   = "count"   // count the users the query selects
-	OpBlock   = "block"   // set blocked on those not blocked yet
-	OpUnblock = "unblock" // clear blocked on those blocked
-	OpDelete  = "delete"  // delete them
+	OpCount   = sqlstore.OpCount
+	OpBlock   = sqlstore.OpBlock
+	OpUnblock = sqlstore.OpUnblock
+	OpDelete  = sqlstore.OpDelete
 )
 
 // ErrOp is returned for an operation Apply does not know.
-var ErrOp = errors.New("unknown bulk operation")
+var ErrOp = sqlstore.ErrOp
 
 // Apply runs op on every user of the store (all connections) that q
 // selects, in one transaction, and returns how many users it counted or
@@ -163,14 +162,8 @@ func (s *Sink) Sample(ctx context.Context, q *query.Query, n int) ([]profile.Use
 	return us, nil
 }
 
-// AuditEntry is one line of the store's audit trail.
-type AuditEntry struct {
-	At        string // RFC 3339, UTC
-	Actor     string
-	Operation string
-	Query     string // redacted
-	Count     int64
-}
+// AuditEntry is one line of the audit trail.
+type AuditEntry = sqlstore.AuditEntry
 
 // Audit returns the audit trail, oldest first.
 func (s *Sink) Audit(ctx context.Context) ([]AuditEntry, error) {

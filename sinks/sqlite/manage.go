@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,18 +9,19 @@ import (
 
 	"github.com/ferry-dev/ferry/profile"
 	"github.com/ferry-dev/ferry/profile/query"
+	"github.com/ferry-dev/ferry/sinks/internal/sqlstore"
 )
 
 // The bulk operations of Apply.
 const (
-	OpCount   = "count"   // count the users the query selects
-	OpBlock   = "block"   // set blocked on those not blocked yet
-	OpUnblock = "unblock" // clear blocked on those blocked
-	OpDelete  = "delete"  // delete them
+	OpCount   = sqlstore.OpCount
+	OpBlock   = sqlstore.OpBlock
+	OpUnblock = sqlstore.OpUnblock
+	OpDelete  = sqlstore.OpDelete
 )
 
 // ErrOp is returned for an operation Apply does not know.
-var ErrOp = errors.New("unknown bulk operation")
+var ErrOp = sqlstore.ErrOp
 
 // auditDDL creates the audit trail of bulk changes. It is created on first
 // use, so that stores of every schema version can be audited.
@@ -148,14 +148,8 @@ func (s *Sink) Sample(ctx context.Context, q *query.Query, n int) ([]profile.Use
 	return us, nil
 }
 
-// AuditEntry is one line of the store's audit trail.
-type AuditEntry struct {
-	At        string // RFC 3339, UTC
-	Actor     string
-	Operation string
-	Query     string // redacted
-	Count     int64
-}
+// AuditEntry is one line of the audit trail.
+type AuditEntry = sqlstore.AuditEntry
 
 // Audit returns the audit trail, oldest first; none for a store never
 // changed in bulk.

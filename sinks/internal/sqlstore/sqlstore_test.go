@@ -8,7 +8,6 @@ import (
 	"github.com/ferry-dev/ferry/fixtures/sinktest"
 	"github.com/ferry-dev/ferry/pipeline"
 	"github.com/ferry-dev/ferry/profile"
-	sqlitestore "github.com/ferry-dev/ferry/sinks/sqlite"
 )
 
 func TestEncodeDecode_RoundTrip(t *testing.T) {
@@ -33,18 +32,6 @@ func TestEncodeDecode_RoundTrip(t *testing.T) {
 			got = append(got, u)
 		}
 		sinktest.Equal(t, sinktest.Users(0, 40), got)
-	}
-}
-
-func TestDeriveUserID_IsTheSQLiteStores(t *testing.T) {
-	for _, u := range []profile.User{
-		{Email: "jane@example.com"}, {Username: "jane"}, {PhoneNumber: "+15550001"}, {},
-	} {
-		for _, conn := range []string{DefaultConnection, "other"} {
-			if got, want := DeriveUserID(conn, &u), sqlitestore.DeriveUserID(conn, &u); got != want {
-				t.Errorf("DeriveUserID(%q, %+v) = %q, SQLite's %q", conn, u, got, want)
-			}
-		}
 	}
 }
 
