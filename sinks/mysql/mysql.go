@@ -21,6 +21,7 @@ import (
 var (
 	_ pipeline.Sink         = (*Sink)(nil)
 	_ pipeline.Checkpointer = (*Sink)(nil)
+	_ pipeline.Encoding     = (*Sink)(nil)
 )
 
 // ErrClosed is returned by Write and LastCheckpoint after Close.
@@ -88,9 +89,11 @@ type Sink struct {
 	conn   *sql.Conn // nil after a failure, until the next attempt reconnects
 	closed bool
 	enc    sqlstore.Encoder
-	plan   *sqlstore.Plan
-	buf    []byte
-	packet int // the server's max_allowed_packet
+	// workers has enc's settings, for the pipeline's workers.
+	workers *sqlstore.BatchEncoder
+	plan    *sqlstore.Plan
+	buf     []byte
+	packet  int // the server's max_allowed_packet
 	// loadData, when set, names the driver's reader handler that LOAD
 	// DATA LOCAL INFILE reads the fast records from; loadBuf holds them.
 	loadData string
@@ -123,6 +126,7 @@ func Open(ctx context.Context, location string, opts Options) (*Sink, error) {
 		enc:  sqlstore.Encoder{Connection: opts.Connection, Encoding: sqlstore.Text},
 		plan: sqlstore.NewPlan(opts.Connection, opts.Upsert),
 	}
+	s.workers = s.enc.Batches()
 	if s.db, err = OpenDB(cfg); err != nil {
 		return nil, fmt.Errorf("mysql: open %s: %w", s.name, err)
 	}
@@ -181,6 +185,11 @@ func (s *Sink) drop() {
 
 // Name returns the store's location without its password.
 func (s *Sink) Name() string { return s.name }
+
+// Encoder returns the encoder that turns batches into rows on the
+// pipeline's workers, so that Write, which the database waits on, only
+// slices them.
+func (s *Sink) Encoder() pipeline.Encoder { return s.workers }
 
 // Connection returns the connection users are imported into.
 func (s *Sink) Connection() string { return s.opts.Connection }

@@ -112,8 +112,13 @@ func grow[T any](s []T, n int) []T {
 
 // Encode encodes every record of b into Rows and forgets any earlier
 // decision (a new attempt at a batch starts here); records the store cannot
-// hold are Rejected with their issues, the others Fast.
+// hold are Rejected with their issues, the others Fast. When a
+// BatchEncoder with enc's settings wrote the batch's rows to b.Out (on the
+// pipeline's workers), the rows are taken from there.
 func (p *Plan) Encode(enc *Encoder, b *pipeline.Batch) error {
+	if ok, err := p.load(enc, b); ok || err != nil {
+		return err
+	}
 	enc.Reset()
 	p.Reset(len(b.Records))
 	for i := range b.Records {

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -172,4 +173,82 @@ func FuzzDecoder(f *testing.F) {
 			_ = d.User([][]byte{b, tm, n, ids, extra}, &u) // must not panic
 		}
 	})
+}
+
+func TestPlanEncode_RowsFromWorkersAreTheRecordsRows(t *testing.T) {
+	users := sinktest.Users(0, 30)
+	users[3].Name = "a\x00b"                                                                  // refused by PostgreSQL
+	users[7].UserID, users[7].Email, users[7].Username, users[7].PhoneNumber = "", "", "", "" // no key
+	users[9].Email = string(make([]byte, 255)) + "@x"                                         // too long
+	users[12].UserID = ""                                                                     // derived
+	users[15].GivenName, users[15].UserMetadata = "", json.RawMessage(`{}`)
+	for _, enc := range []Encoding{Binary, Text} {
+		settings := Encoder{Connection: "conn-a", Encoding: enc, RejectNUL: enc == Binary}
+		be := settings.Batches()
+		b := sinktest.Batch("load", 0, 0, users)
+		out, err := be.Encode([]byte("stale"), b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Out = out[len("stale"):]
+
+		want, got := NewPlan("conn-a", false), NewPlan("conn-a", false)
+		e1, e2 := settings, settings
+		plain := *b
+		plain.Out = nil // records encoded one by one
+		if err := want.Encode(&e1, &plain); err != nil {
+			t.Fatal(err)
+		}
+		ok, err := got.load(&e2, b)
+		if !ok || err != nil {
+			t.Fatalf("encoding %d: Load = %v, %v", enc, ok, err)
+		}
+		rejected := 0
+		for i := range users {
+			if !got.Rows[i].Equal(&want.Rows[i]) || got.Outcomes[i] != want.Outcomes[i] || fmt.Sprint(got.Issues[i]) != fmt.Sprint(want.Issues[i]) {
+				t.Errorf("encoding %d: record %d: Load gave %v %v, Encode %v %v", enc, i, got.Outcomes[i], got.Issues[i], want.Outcomes[i], want.Issues[i])
+			}
+			for c := range got.Rows[i] {
+				if (got.Rows[i][c] == nil) != (want.Rows[i][c] == nil) {
+					t.Errorf("encoding %d: record %d column %d: NULL %v, want %v", enc, i, c, got.Rows[i][c] == nil, want.Rows[i][c] == nil)
+				}
+			}
+			if got.Outcomes[i] == Rejected {
+				rejected++
+			}
+		}
+		if want := map[Encoding]int{Binary: 3, Text: 2}[enc]; rejected != want {
+			t.Errorf("encoding %d: %d rejected, want %d", enc, rejected, want)
+		}
+	}
+}
+
+func TestPlanEncode_IgnoresRowsThatAreNotTheBatchs(t *testing.T) {
+	users := sinktest.Users(0, 5)
+	be := &BatchEncoder{Connection: DefaultConnection, Encoding: Text}
+	b := sinktest.Batch("load", 0, 0, users)
+	full, err := be.Encode(nil, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		out     []byte
+		records int
+		wantErr bool
+	}{
+		{"no rows encoded", nil, 5, false},
+		{"a record moved out since", full, 4, false},
+		{"cut short", full[:len(full)-3], 5, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := sinktest.Batch("load", 0, 0, users[:tt.records])
+			b.Out = tt.out
+			ok, err := NewPlan(DefaultConnection, false).load(&Encoder{Connection: DefaultConnection, Encoding: Text}, b)
+			if ok || (err != nil) != tt.wantErr {
+				t.Errorf("Load = %v, %v; want false and error %v", ok, err, tt.wantErr)
+			}
+		})
+	}
 }
