@@ -14,7 +14,7 @@ import (
 func (a *app) importCommand() *cobra.Command {
 	var to, connection, sqlQuery string
 	var upsert bool
-	var commitUsers int
+	var commitUsers, sessions int
 	cmd := &cobra.Command{
 		Use:   "import SRC",
 		Short: "Import users from a file into a store (default: the embedded SQLite store ./ferry.db)",
@@ -34,6 +34,9 @@ email_verified, custom_password_hash; user_metadata and app_metadata replaced wh
 			if !isStore(to) && !isDatabase(to) {
 				return usagef("--to must name a store (sqlite://PATH, postgres://…, mysql://…); use 'ferry convert' to write files")
 			}
+			if sessions < 1 {
+				return usagef("--sessions must be at least 1")
+			}
 			var src pipeline.Source
 			var err error
 			if sqlQuery != "" {
@@ -51,7 +54,7 @@ email_verified, custom_password_hash; user_metadata and app_metadata replaced wh
 			}
 			var sink pipeline.Sink
 			if isDatabase(to) {
-				sink, err = a.openDatabaseSink(ctx, to, connection, upsert)
+				sink, err = a.openDatabaseSink(ctx, to, connection, upsert, sessions)
 			} else {
 				sink, err = a.openStoreSink(ctx, to, connection, upsert, commitUsers)
 			}
@@ -71,6 +74,7 @@ email_verified, custom_password_hash; user_metadata and app_metadata replaced wh
 	cmd.Flags().BoolVar(&upsert, "upsert", false, "update users that exist (matched by email) instead of rejecting them")
 	cmd.Flags().StringVar(&sqlQuery, "query", "", "with a postgres://, mysql:// or sqlite:// SRC: the SELECT reading a legacy user table (columns mapped by --map)")
 	cmd.Flags().IntVar(&commitUsers, "commit-users", 10000, "users per store transaction (batches are grouped; 1 commits every batch)")
+	cmd.Flags().IntVar(&sessions, "sessions", 2, "postgres:// store: database sessions that copy a batch of new users at once")
 	return cmd
 }
 

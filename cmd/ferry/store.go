@@ -23,11 +23,12 @@ import (
 // (a store, or a legacy table with --query SELECT …).
 func isDatabase(loc string) bool { return pgsink.IsLocation(loc) || mysqlsink.IsLocation(loc) }
 
-// openDatabaseSink opens a PostgreSQL or MySQL store for writing.
-func (a *app) openDatabaseSink(ctx context.Context, loc, connection string, upsert bool) (pipeline.Sink, error) {
+// openDatabaseSink opens a PostgreSQL or MySQL store for writing; sessions
+// is how many PostgreSQL sessions copy a batch of new users.
+func (a *app) openDatabaseSink(ctx context.Context, loc, connection string, upsert bool, sessions int) (pipeline.Sink, error) {
 	switch {
 	case pgsink.IsLocation(loc):
-		return pgsink.Open(ctx, loc, pgsink.Options{Connection: connection, Upsert: upsert, Logger: a.logger})
+		return pgsink.Open(ctx, loc, pgsink.Options{Connection: connection, Upsert: upsert, Sessions: sessions, Logger: a.logger})
 	case mysqlsink.IsLocation(loc):
 		return mysqlsink.Open(ctx, loc, mysqlsink.Options{Connection: connection, Upsert: upsert, Logger: a.logger})
 	}

@@ -1,15 +1,12 @@
 package postgres
 
 import (
-	"bytes"
-	"encoding/binary"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/ferry-dev/ferry/fixtures/sinktest"
 	"github.com/ferry-dev/ferry/profile"
-	"github.com/ferry-dev/ferry/sinks/internal/sqlstore"
 	"github.com/ferry-dev/ferry/sinks/postgres/pgtest"
 )
 
@@ -107,8 +104,7 @@ func BenchmarkCopyPlain(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		buf := appendCopy(nil, s.plan.Rows)
-		if _, err := tx.Conn().PgConn().CopyFrom(b.Context(), bytes.NewReader(buf), "COPY plain FROM STDIN (FORMAT binary)"); err != nil {
+		if err := s.copyRows(b.Context(), tx, "COPY plain FROM STDIN (FORMAT binary)", false, fastRows(s.plan, 0, len(s.plan.Rows))); err != nil {
 			b.Fatal(err)
 		}
 		if err := tx.Commit(b.Context()); err != nil {
@@ -118,22 +114,4 @@ func BenchmarkCopyPlain(b *testing.B) {
 		i++
 	}
 	b.ReportMetric(float64(i*benchBatch)/busy.Seconds(), "users/s")
-}
-
-// appendCopy appends rows in COPY's binary format.
-func appendCopy(buf []byte, rows []sqlstore.Row) []byte {
-	buf = append(buf, "PGCOPY\n\xff\r\n\x00"...)
-	buf = binary.BigEndian.AppendUint64(buf, 0)
-	for i := range rows {
-		buf = binary.BigEndian.AppendUint16(buf, sqlstore.NumCols)
-		for _, v := range rows[i] {
-			if v == nil {
-				buf = binary.BigEndian.AppendUint32(buf, 0xffffffff)
-				continue
-			}
-			buf = binary.BigEndian.AppendUint32(buf, uint32(len(v)))
-			buf = append(buf, v...)
-		}
-	}
-	return binary.BigEndian.AppendUint16(buf, 0xffff)
 }

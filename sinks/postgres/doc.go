@@ -34,8 +34,18 @@
 //
 // # Speed
 //
-// A batch whose records share no key with each other or with the store (a
-// fresh import) is one binary COPY straight into users. When that COPY
+// The records are encoded into rows on the pipeline's workers (Encoder), so
+// that the one writer only slices them while the database waits. A batch
+// whose records share no key with each other or with the store (a fresh
+// import) is COPYed straight into users, cut into parts copied at once over
+// Options.Sessions sessions (default 2, at least 256 users a part): the
+// server's index maintenance, most of an import's time, then runs on that
+// many cores. The other sessions' parts commit just before the batch's own
+// transaction, which holds its checkpoint; a failure between the two leaves
+// those users stored ahead of the checkpoint, and the batch, written again
+// on retry or with --resume, finds them identical and counts them
+// unchanged — nothing is lost or doubled, but after such a failure part of
+// one batch is visible before its checkpoint. When that COPY
 // meets a stored key, the batch (and the following ones, until one meets
 // none) is COPYed into a temporary staging table instead and inserted with
 // one INSERT … SELECT … ON CONFLICT DO NOTHING, which returns the records

@@ -21,6 +21,7 @@ import (
 var (
 	_ pipeline.Sink         = (*Sink)(nil)
 	_ pipeline.Checkpointer = (*Sink)(nil)
+	_ pipeline.Encoding     = (*Sink)(nil)
 )
 
 // ErrClosed is returned by Write and LastCheckpoint after Close.
@@ -61,6 +62,16 @@ type Options struct {
 	// it acknowledged, together with their checkpoint; the sink notices
 	// on reconnecting (ErrCommitsLost) and a resumed run redoes them.
 	SynchronousCommit bool
+	// Sessions is how many database sessions copy a batch of new users
+	// at once: the batch is cut into that many parts, each COPYed on its
+	// own connection, so that the server's index maintenance — most of
+	// an import's time — runs on as many of its cores. Default 2; 1 uses
+	// one connection. The parts on the extra sessions commit just before
+	// the batch's own transaction, which holds the checkpoint: a failure
+	// between the two leaves those users stored ahead of their
+	// checkpoint, and the batch, written again on retry or resume, finds
+	// them identical (unchanged). Nothing is lost or doubled.
+	Sessions int
 	// Logger receives retries and reconnections (never record content).
 	Logger *slog.Logger
 }
@@ -77,6 +88,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxBackoff <= 0 {
 		o.MaxBackoff = 10 * time.Second
+	}
+	if o.Sessions <= 0 {
+		o.Sessions = 2
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -96,8 +110,14 @@ type Sink struct {
 	conn    *pgx.Conn // nil after a failure, until the next attempt reconnects
 	closed  bool
 	enc     sqlstore.Encoder
+	workers *sqlstore.BatchEncoder // enc's settings, for the pipeline's workers
 	plan    *sqlstore.Plan
 	copyBuf []byte
+	// extra are the sessions beyond conn that copy parts of a batch of
+	// new users (Options.Sessions), each nil until needed or after a
+	// failure; partBufs are their COPY buffers.
+	extra    []*pgx.Conn
+	partBufs [][]byte
 	// next is the mode the next batch starts in: direct while batches
 	// meet no stored key, staged after one did, lookup while most
 	// records of a batch meet stored keys (a resend, an upsert).
@@ -130,7 +150,10 @@ func Open(ctx context.Context, location string, opts Options) (*Sink, error) {
 		plan:      sqlstore.NewPlan(opts.Connection, opts.Upsert),
 		next:      direct,
 		committed: map[string]uint64{},
+		extra:     make([]*pgx.Conn, opts.Sessions-1),
+		partBufs:  make([][]byte, opts.Sessions-1),
 	}
+	s.workers = s.enc.Batches()
 	conn, err := connect(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open %s: %w", s.name, err)
@@ -139,7 +162,7 @@ func Open(ctx context.Context, location string, opts Options) (*Sink, error) {
 		conn.Close(context.WithoutCancel(ctx))
 		return nil, err
 	}
-	if err := s.prepare(ctx, conn); err != nil {
+	if err := s.prepare(ctx, conn, true); err != nil {
 		conn.Close(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("postgres: open %s: %w", s.name, err)
 	}
@@ -158,6 +181,11 @@ func connect(ctx context.Context, cfg *pgx.ConnConfig) (*pgx.Conn, error) {
 
 // Name returns the store's location without its password.
 func (s *Sink) Name() string { return s.name }
+
+// Encoder returns the encoder that turns batches into rows on the
+// pipeline's workers, so that Write, which the database waits on, only
+// slices them.
+func (s *Sink) Encoder() pipeline.Encoder { return s.workers }
 
 // Connection returns the connection users are imported into.
 func (s *Sink) Connection() string { return s.opts.Connection }
@@ -246,11 +274,13 @@ ON CONFLICT (job) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, updated_at = E
 	sqlLoadCP = "SELECT checkpoint::text FROM ferry_checkpoints WHERE job = $1"
 )
 
-// prepare readies a new connection: the session's staging table and
-// commit mode.
-func (s *Sink) prepare(ctx context.Context, conn *pgx.Conn) error {
-	if _, err := conn.Exec(ctx, sqlStage); err != nil {
-		return fmt.Errorf("create staging table: %w", err)
+// prepare readies a new connection: the session's commit mode and, for
+// the main session, its staging table.
+func (s *Sink) prepare(ctx context.Context, conn *pgx.Conn, staging bool) error {
+	if staging {
+		if _, err := conn.Exec(ctx, sqlStage); err != nil {
+			return fmt.Errorf("create staging table: %w", err)
+		}
 	}
 	if !s.opts.SynchronousCommit {
 		if _, err := conn.Exec(ctx, "SET synchronous_commit = off"); err != nil {
@@ -324,15 +354,24 @@ func (s *Sink) Write(ctx context.Context, b *pipeline.Batch) error {
 	}
 }
 
-// drop closes a connection that failed; the next attempt reconnects.
+// drop closes the connections after a failure; the next attempt
+// reconnects.
 func (s *Sink) drop(ctx context.Context) {
-	if s.conn == nil {
+	closeConn(ctx, &s.conn)
+	for j := range s.extra {
+		closeConn(ctx, &s.extra[j])
+	}
+}
+
+// closeConn closes *c, if open, with a bounded wait and forgets it.
+func closeConn(ctx context.Context, c **pgx.Conn) {
+	if *c == nil {
 		return
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-	s.conn.Close(cctx)
+	(*c).Close(cctx)
 	cancel()
-	s.conn = nil
+	*c = nil
 }
 
 // mode is how a write takes a batch.
@@ -414,7 +453,10 @@ func (s *Sink) write(ctx context.Context, work *pipeline.Batch, m mode) (_ pipel
 		p.SkipAllFast()
 		nfast = 0
 	}
-	tx, err := s.conn.Begin(ctx)
+	// Read committed (whatever the server's default): the statements
+	// after a parallel copy must see the parts the other sessions
+	// committed.
+	tx, err := s.conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
 	if err != nil {
 		return pipeline.Batch{}, fmt.Errorf("begin: %w", err)
 	}
@@ -424,13 +466,7 @@ func (s *Sink) write(ctx context.Context, work *pipeline.Batch, m mode) (_ pipel
 		}
 	}()
 	if m == direct && nfast > 0 {
-		if err := s.copyRows(ctx, tx, sqlCopyUsers, false, func(yield func(ord int32, fast bool, r *sqlstore.Row)) {
-			for i := range p.Rows {
-				if p.Outcomes[i] == sqlstore.Fast {
-					yield(int32(i), true, &p.Rows[i])
-				}
-			}
-		}); err != nil {
+		if err := s.copyFast(ctx, tx, nfast); err != nil {
 			return pipeline.Batch{}, err
 		}
 		p.InsertFast()
@@ -635,7 +671,15 @@ func (s *Sink) decideCarefully(ctx context.Context, tx pgx.Tx) error {
 // copyRows streams rows with one binary COPY: into the staging table with
 // each row's position and fast flag (staging), or into users.
 func (s *Sink) copyRows(ctx context.Context, tx pgx.Tx, stmt string, staging bool, each func(yield func(ord int32, fast bool, r *sqlstore.Row))) error {
-	buf := append(s.copyBuf[:0], "PGCOPY\n\xff\r\n\x00"...)
+	buf, n := appendCopy(s.copyBuf[:0], staging, each)
+	s.copyBuf = buf
+	return sendCopy(ctx, tx.Conn(), stmt, buf, n)
+}
+
+// appendCopy appends to buf the rows each yields in COPY's binary format,
+// and returns it with the number of rows.
+func appendCopy(buf []byte, staging bool, each func(yield func(ord int32, fast bool, r *sqlstore.Row))) ([]byte, int) {
+	buf = append(buf, "PGCOPY\n\xff\r\n\x00"...)
 	buf = binary.BigEndian.AppendUint32(buf, 0) // flags
 	buf = binary.BigEndian.AppendUint32(buf, 0) // header extension
 	n := 0
@@ -663,15 +707,125 @@ func (s *Sink) copyRows(ctx context.Context, tx pgx.Tx, stmt string, staging boo
 			buf = append(buf, v...)
 		}
 	})
-	buf = binary.BigEndian.AppendUint16(buf, 0xffff)
-	s.copyBuf = buf
+	return binary.BigEndian.AppendUint16(buf, 0xffff), n
+}
+
+// sendCopy runs stmt, a COPY FROM STDIN, on conn with data, n rows in
+// binary format; nothing when n is 0.
+func sendCopy(ctx context.Context, conn *pgx.Conn, stmt string, data []byte, n int) error {
 	if n == 0 {
 		return nil
 	}
-	if _, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(buf), stmt); err != nil {
+	if _, err := conn.PgConn().CopyFrom(ctx, bytes.NewReader(data), stmt); err != nil {
 		return fmt.Errorf("copy %d rows: %w", n, err)
 	}
 	return nil
+}
+
+// minPart is the fewest new users a part of a parallel copy holds: below
+// it, the round trips of another transaction cost more than they save.
+const minPart = 256
+
+// fastRows yields the fast records among p.Rows[lo:hi].
+func fastRows(p *sqlstore.Plan, lo, hi int) func(yield func(ord int32, fast bool, r *sqlstore.Row)) {
+	return func(yield func(ord int32, fast bool, r *sqlstore.Row)) {
+		for i := lo; i < hi; i++ {
+			if p.Outcomes[i] == sqlstore.Fast {
+				yield(int32(i), true, &p.Rows[i])
+			}
+		}
+	}
+}
+
+// copyFast COPYs the plan's nfast fast records straight into users. When
+// there are enough of them and Options.Sessions allows, they are cut into
+// parts copied at the same time: the first on tx, the others each in a
+// transaction of an extra session, committed when every part is in. Fast
+// records share no key with each other, so the parts never wait on each
+// other's locks. Should any part fail, none is committed and the first
+// unique violation, if any, is returned, so that the caller stages the
+// batch. A failure after some parts committed is retried like any other:
+// the batch written again finds their users stored and identical.
+func (s *Sink) copyFast(ctx context.Context, tx pgx.Tx, nfast int) error {
+	p := s.plan
+	parts := min(s.opts.Sessions, nfast/minPart)
+	if parts <= 1 {
+		return s.copyRows(ctx, tx, sqlCopyUsers, false, fastRows(p, 0, len(p.Rows)))
+	}
+	// bounds[j]:bounds[j+1] holds part j's share of the fast records.
+	bounds := make([]int, parts+1)
+	bounds[parts] = len(p.Rows)
+	seen, j := 0, 1
+	for i, o := range p.Outcomes {
+		if j < parts && seen == j*nfast/parts {
+			bounds[j] = i
+			j++
+		}
+		if o == sqlstore.Fast {
+			seen++
+		}
+	}
+	for j := range parts - 1 {
+		if s.extra[j] != nil {
+			continue
+		}
+		conn, err := connect(ctx, s.cfg)
+		if err == nil {
+			if err = s.prepare(ctx, conn, false); err != nil {
+				conn.Close(context.WithoutCancel(ctx))
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("connect session %d: %w", j+2, err)
+		}
+		s.extra[j] = conn
+	}
+	txs := make([]pgx.Tx, parts-1)
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for j := 1; j < parts; j++ {
+		wg.Go(func() {
+			conn := s.extra[j-1]
+			t, err := conn.Begin(ctx)
+			if err != nil {
+				errs[j] = fmt.Errorf("session %d: begin: %w", j+1, err)
+				return
+			}
+			txs[j-1] = t
+			buf, n := appendCopy(s.partBufs[j-1][:0], false, fastRows(p, bounds[j], bounds[j+1]))
+			s.partBufs[j-1] = buf
+			if err := sendCopy(ctx, conn, sqlCopyUsers, buf, n); err != nil {
+				errs[j] = fmt.Errorf("session %d: %w", j+1, err)
+			}
+		})
+	}
+	errs[0] = s.copyRows(ctx, tx, sqlCopyUsers, false, fastRows(p, bounds[0], bounds[1]))
+	wg.Wait()
+	var err error
+	for _, e := range errs {
+		if e != nil && (err == nil || isUnique(e) && !isUnique(err)) {
+			err = e
+		}
+	}
+	for j, t := range txs {
+		if err == nil {
+			if cerr := t.Commit(ctx); cerr != nil {
+				err = fmt.Errorf("session %d: commit: %w", j+2, cerr)
+				closeConn(ctx, &s.extra[j])
+			}
+			continue
+		}
+		// A session whose part failed other than on a unique key, or
+		// whose rollback failed, is in an unknown state: start afresh.
+		broken := errs[j+1] != nil && !isUnique(errs[j+1])
+		if t != nil && t.Rollback(context.WithoutCancel(ctx)) != nil {
+			broken = true
+		}
+		if broken {
+			closeConn(ctx, &s.extra[j])
+		}
+	}
+	return err
 }
 
 // LastCheckpoint returns the checkpoint last committed for job, or nil.
@@ -716,7 +870,7 @@ func (s *Sink) reconnect(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.prepare(ctx, conn); err != nil {
+	if err := s.prepare(ctx, conn, true); err != nil {
 		conn.Close(context.WithoutCancel(ctx))
 		return err
 	}
@@ -734,12 +888,17 @@ func (s *Sink) Close(ctx context.Context) error {
 		return nil
 	}
 	s.closed = true
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	// The flush on the main session covers the extra sessions' commits,
+	// which precede its own in the server's log.
+	errFlush := s.flush(cctx)
+	for j := range s.extra {
+		closeConn(cctx, &s.extra[j])
+	}
 	if s.conn == nil {
 		return nil
 	}
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-	defer cancel()
-	errFlush := s.flush(cctx)
 	err := s.conn.Close(cctx)
 	s.conn = nil
 	if errFlush != nil {
