@@ -2,12 +2,8 @@ package mysql
 
 import (
 	"context"
-	"fmt"
-	"strconv"
-	"strings"
-
 	"database/sql"
-	"time"
+	"fmt"
 
 	"github.com/ferry-dev/ferry/profile"
 	"github.com/ferry-dev/ferry/profile/query"
@@ -37,18 +33,9 @@ func (s *Sink) Apply(ctx context.Context, op string, q *query.Query, actor strin
 	if err != nil {
 		return 0, fmt.Errorf("mysql: %s: %w", op, err)
 	}
-	var stmt string
-	switch op {
-	case OpCount:
-		stmt = "SELECT count(*) FROM users WHERE " + where
-	case OpBlock:
-		stmt = "UPDATE users SET blocked = 1, updated_at = ? WHERE (" + where + ") AND (blocked IS NULL OR blocked <> 1)"
-	case OpUnblock:
-		stmt = "UPDATE users SET blocked = 0, updated_at = ? WHERE (" + where + ") AND blocked = 1"
-	case OpDelete:
-		stmt = "DELETE FROM users WHERE " + where
-	default:
-		return 0, fmt.Errorf("mysql: %w: %q", ErrOp, op)
+	b, err := bulkSQL.Bulk(op, where, args)
+	if err != nil {
+		return 0, fmt.Errorf("mysql: %w", err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -60,11 +47,7 @@ func (s *Sink) Apply(ctx context.Context, op string, q *query.Query, actor strin
 			return 0, fmt.Errorf("mysql: %s: reconnect: %w", op, err)
 		}
 	}
-	now := time.Now().UTC().Format(sqlstore.TimeLayout)
-	if op == OpBlock || op == OpUnblock {
-		args = append([]any{now}, args...)
-	}
-	n, err := s.apply(ctx, op, stmt, args, now, actor, q.Redacted())
+	n, err := s.apply(ctx, b, actor, q.Redacted())
 	if err != nil {
 		if Retryable(err) {
 			s.drop()
@@ -74,7 +57,17 @@ func (s *Sink) Apply(ctx context.Context, op string, q *query.Query, actor strin
 	return n, nil
 }
 
-func (s *Sink) apply(ctx context.Context, op, stmt string, args []any, now, actor, redacted string) (n int64, err error) {
+// bulkSQL is the MySQL of the bulk operations. updated_at and the audit
+// line's time are ferry's clock, as the stores' other timestamps are.
+var bulkSQL = sqlstore.BulkSQL{
+	Block:      sqlstore.Update{Set: "blocked = 1, updated_at = ?", Guard: "(blocked IS NULL OR blocked <> 1)"},
+	Unblock:    sqlstore.Update{Set: "blocked = 0, updated_at = ?", Guard: "blocked = 1"},
+	Audit:      "INSERT INTO ferry_audit (at, actor, operation, query, count) VALUES (?, ?, ?, ?, ?)",
+	ClientTime: true,
+}
+
+// apply runs b in a transaction of its own on s.conn.
+func (s *Sink) apply(ctx context.Context, b *sqlstore.Bulk, actor, redacted string) (n int64, err error) {
 	tx, err := s.conn.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
@@ -84,22 +77,7 @@ func (s *Sink) apply(ctx context.Context, op, stmt string, args []any, now, acto
 			tx.Rollback()
 		}
 	}()
-	if op == OpCount {
-		err := tx.QueryRowContext(ctx, stmt, args...).Scan(&n)
-		if err != nil {
-			return 0, err
-		}
-		return n, tx.Commit()
-	}
-	res, err := tx.ExecContext(ctx, stmt, args...)
-	if err != nil {
-		return 0, err
-	}
-	if n, err = res.RowsAffected(); err != nil {
-		return 0, err
-	}
-	if _, err := tx.ExecContext(ctx, "INSERT INTO ferry_audit (at, actor, operation, query, count) VALUES (?, ?, ?, ?, ?)",
-		now, actor, op, redacted, n); err != nil {
+	if n, err = b.Run(ctx, sqlstore.SQLTx{Tx: tx}, actor, redacted); err != nil {
 		return 0, err
 	}
 	return n, tx.Commit()
@@ -126,9 +104,7 @@ func (s *Sink) Sample(ctx context.Context, q *query.Query, n int) ([]profile.Use
 			return nil, fmt.Errorf("mysql: sample: reconnect: %w", err)
 		}
 	}
-	stmt := "SELECT " + strings.Join(Columns(), ", ") + " FROM users WHERE " + where +
-		" ORDER BY user_id LIMIT " + strconv.Itoa(max(n, 0))
-	rows, err := s.conn.QueryContext(ctx, stmt, args...)
+	rows, err := s.conn.QueryContext(ctx, sqlstore.SampleSQL(Columns(), where, n), args...)
 	if err != nil {
 		return nil, fmt.Errorf("mysql: sample: %w", err)
 	}
@@ -139,10 +115,9 @@ func (s *Sink) Sample(ctx context.Context, q *query.Query, n int) ([]profile.Use
 		dest[i] = &raw[i]
 	}
 	vals := make([][]byte, len(raw))
-	var us []profile.User
-	for rows.Next() {
+	us, err := sqlstore.ReadAll(rows, func(u *profile.User) error {
 		if err := rows.Scan(dest...); err != nil {
-			return nil, fmt.Errorf("mysql: sample: %w", err)
+			return err
 		}
 		for i, v := range raw {
 			vals[i] = nil
@@ -150,13 +125,9 @@ func (s *Sink) Sample(ctx context.Context, q *query.Query, n int) ([]profile.Use
 				vals[i] = v
 			}
 		}
-		var u profile.User
-		if err := row.User(vals, &u); err != nil {
-			return nil, fmt.Errorf("mysql: sample: %w", err)
-		}
-		us = append(us, u)
-	}
-	if err := rows.Err(); err != nil {
+		return row.User(vals, u)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("mysql: sample: %w", err)
 	}
 	return us, nil
@@ -182,15 +153,8 @@ func (s *Sink) Audit(ctx context.Context) ([]AuditEntry, error) {
 		return nil, fmt.Errorf("mysql: audit: %w", err)
 	}
 	defer rows.Close()
-	var out []AuditEntry
-	for rows.Next() {
-		var e AuditEntry
-		if err := rows.Scan(&e.At, &e.Actor, &e.Operation, &e.Query, &e.Count); err != nil {
-			return nil, fmt.Errorf("mysql: audit: %w", err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := sqlstore.ReadAudit(rows)
+	if err != nil {
 		return nil, fmt.Errorf("mysql: audit: %w", err)
 	}
 	return out, nil

@@ -248,9 +248,9 @@ func (s *Sink) Write(ctx context.Context, b *pipeline.Batch) error {
 			return fmt.Errorf("mysql: write batch %d: %w", b.Seq, err)
 		}
 		s.drop()
-		wait := backoff(attempt, s.opts.MinBackoff, s.opts.MaxBackoff)
+		wait := sqlstore.Backoff(attempt, s.opts.MinBackoff, s.opts.MaxBackoff)
 		s.opts.Logger.Warn("mysql: batch failed, retrying", "store", s.name, "batch", b.Seq, "attempt", attempt, "wait", wait, "error", err)
-		if err := sleep(ctx, wait); err != nil {
+		if err := sqlstore.Sleep(ctx, wait); err != nil {
 			return fmt.Errorf("mysql: write batch %d: %w", b.Seq, err)
 		}
 	}
@@ -593,7 +593,7 @@ func (s *Sink) LastCheckpoint(ctx context.Context, job string) (*pipeline.Checkp
 			break
 		}
 		s.drop()
-		if err := sleep(ctx, backoff(attempt, s.opts.MinBackoff, s.opts.MaxBackoff)); err != nil {
+		if err := sqlstore.Sleep(ctx, sqlstore.Backoff(attempt, s.opts.MinBackoff, s.opts.MaxBackoff)); err != nil {
 			return nil, fmt.Errorf("mysql: load checkpoint: %w", err)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"time"
 
 	mysqldriver "github.com/go-sql-driver/mysql"
 
@@ -131,26 +130,4 @@ func quoted(msg, open, close string) string {
 		return ""
 	}
 	return rest[:j]
-}
-
-// backoff returns the wait before attempt n (from 1): first doubled each
-// time, at most max.
-func backoff(n int, first, max time.Duration) time.Duration {
-	d := first
-	for i := 1; i < n && d < max; i++ {
-		d *= 2
-	}
-	return min(d, max)
-}
-
-// sleep waits d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

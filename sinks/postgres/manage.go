@@ -3,8 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -36,18 +34,9 @@ func (s *Sink) Apply(ctx context.Context, op string, q *query.Query, actor strin
 	if err != nil {
 		return 0, fmt.Errorf("postgres: %s: %w", op, err)
 	}
-	var stmt string
-	switch op {
-	case OpCount:
-		stmt = "SELECT count(*) FROM users WHERE " + where
-	case OpBlock:
-		stmt = "UPDATE users SET blocked = true, updated_at = now() WHERE (" + where + ") AND blocked IS NOT TRUE"
-	case OpUnblock:
-		stmt = "UPDATE users SET blocked = false, updated_at = now() WHERE (" + where + ") AND blocked"
-	case OpDelete:
-		stmt = "DELETE FROM users WHERE " + where
-	default:
-		return 0, fmt.Errorf("postgres: %w: %q", ErrOp, op)
+	b, err := bulkSQL.Bulk(op, where, args)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: %w", err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -61,16 +50,8 @@ func (s *Sink) Apply(ctx context.Context, op string, q *query.Query, actor strin
 	}
 	var n int64
 	err = pgx.BeginFunc(ctx, s.conn, func(tx pgx.Tx) error {
-		if op == OpCount {
-			return tx.QueryRow(ctx, stmt, args...).Scan(&n)
-		}
-		tag, err := tx.Exec(ctx, stmt, args...)
-		if err != nil {
-			return err
-		}
-		n = tag.RowsAffected()
-		_, err = tx.Exec(ctx, "INSERT INTO ferry_audit (at, actor, operation, query, count) VALUES (now(), $1, $2, $3, $4)",
-			actor, op, q.Redacted(), n)
+		var err error
+		n, err = b.Run(ctx, pgTx{tx}, actor, q.Redacted())
 		return err
 	})
 	if err != nil {
@@ -80,6 +61,33 @@ func (s *Sink) Apply(ctx context.Context, op string, q *query.Query, actor strin
 		return 0, fmt.Errorf("postgres: %s: %w", op, err)
 	}
 	return n, nil
+}
+
+// bulkSQL is the PostgreSQL of the bulk operations. updated_at and the
+// audit line's time are the server's clock (now()).
+var bulkSQL = sqlstore.BulkSQL{
+	Block:   sqlstore.Update{Set: "blocked = true, updated_at = now()", Guard: "blocked IS NOT TRUE"},
+	Unblock: sqlstore.Update{Set: "blocked = false, updated_at = now()", Guard: "blocked"},
+	Audit:   "INSERT INTO ferry_audit (at, actor, operation, query, count) VALUES (now(), $1, $2, $3, $4)",
+}
+
+// pgTx is a pgx transaction as a sqlstore.Tx.
+type pgTx struct{ tx pgx.Tx }
+
+var _ sqlstore.Tx = pgTx{}
+
+func (t pgTx) Count(ctx context.Context, stmt string, args ...any) (int64, error) {
+	var n int64
+	err := t.tx.QueryRow(ctx, stmt, args...).Scan(&n)
+	return n, err
+}
+
+func (t pgTx) Exec(ctx context.Context, stmt string, args ...any) (int64, error) {
+	tag, err := t.tx.Exec(ctx, stmt, args...)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
 }
 
 // Sample returns up to n of the users q selects, in user_id order, for a
@@ -103,22 +111,16 @@ func (s *Sink) Sample(ctx context.Context, q *query.Query, n int) ([]profile.Use
 			return nil, fmt.Errorf("postgres: sample: reconnect: %w", err)
 		}
 	}
-	stmt := "SELECT " + strings.Join(Columns(), ", ") + " FROM users WHERE " + where +
-		" ORDER BY user_id LIMIT " + strconv.Itoa(max(n, 0))
+	stmt := sqlstore.SampleSQL(Columns(), where, n)
 	rows, err := s.conn.Query(ctx, stmt, append([]any{pgx.QueryResultFormats{pgx.BinaryFormatCode}}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: sample: %w", err)
 	}
 	defer rows.Close()
-	var us []profile.User
-	for rows.Next() {
-		var u profile.User
-		if err := row.User(rows.RawValues(), &u); err != nil {
-			return nil, fmt.Errorf("postgres: sample: %w", err)
-		}
-		us = append(us, u)
-	}
-	if err := rows.Err(); err != nil {
+	us, err := sqlstore.ReadAll(rows, func(u *profile.User) error {
+		return row.User(rows.RawValues(), u)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("postgres: sample: %w", err)
 	}
 	return us, nil
@@ -143,11 +145,8 @@ func (s *Sink) Audit(ctx context.Context) ([]AuditEntry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: audit: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AuditEntry, error) {
-		var e AuditEntry
-		err := r.Scan(&e.At, &e.Actor, &e.Operation, &e.Query, &e.Count)
-		return e, err
-	})
+	defer rows.Close()
+	out, err := sqlstore.ReadAudit(rows)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: audit: %w", err)
 	}

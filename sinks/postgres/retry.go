@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -84,26 +83,4 @@ func refusal(pe *pgconn.PgError) (code profile.Code, path, msg string) {
 		return profile.CodeConflict, path, "refused by " + what + " (SQLSTATE " + pe.Code + ")"
 	}
 	return profile.CodeFormat, path, "a value the store cannot hold (SQLSTATE " + pe.Code + ")"
-}
-
-// backoff returns the wait before attempt n (from 1): min doubled each
-// time, at most max.
-func backoff(n int, first, max time.Duration) time.Duration {
-	d := first
-	for i := 1; i < n && d < max; i++ {
-		d *= 2
-	}
-	return min(d, max)
-}
-
-// sleep waits d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -3,9 +3,6 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/ferry-dev/ferry/profile"
 	"github.com/ferry-dev/ferry/profile/query"
@@ -47,23 +44,9 @@ func (s *Sink) Apply(ctx context.Context, op string, q *query.Query, actor strin
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: %s: %w", op, err)
 	}
-	now := time.Now().UTC().Format(timeLayout)
-	var stmt string
-	switch op {
-	case OpCount:
-		stmt = "SELECT count(*) FROM users WHERE " + where
-	case OpBlock:
-		stmt = "UPDATE users SET blocked = 1, updated_at = ? WHERE (" + where + ") AND blocked IS NOT 1"
-	case OpUnblock:
-		stmt = "UPDATE users SET blocked = 0, updated_at = ? WHERE (" + where + ") AND blocked = 1"
-	case OpDelete:
-		stmt = "DELETE FROM users WHERE " + where
-	default:
-		return 0, fmt.Errorf("sqlite: %w: %q", ErrOp, op)
-	}
-	if op == OpBlock || op == OpUnblock {
-		// The caller's '?' come after ours in the text: number them on.
-		args = append([]any{now}, args...)
+	b, err := bulkSQL.Bulk(op, where, args)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: %w", err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -78,31 +61,23 @@ func (s *Sink) Apply(ctx context.Context, op string, q *query.Query, actor strin
 		return 0, fmt.Errorf("sqlite: %s: begin: %w", op, err)
 	}
 	defer tx.Rollback()
-	var n int64
-	if op == OpCount {
-		if err := tx.QueryRowContext(ctx, stmt, args...).Scan(&n); err != nil {
-			return 0, fmt.Errorf("sqlite: %s: %w", op, err)
-		}
-		return n, tx.Commit()
-	}
-	res, err := tx.ExecContext(ctx, stmt, args...)
+	n, err := b.Run(ctx, sqlstore.SQLTx{Tx: tx}, actor, q.Redacted())
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: %s: %w", op, err)
-	}
-	if n, err = res.RowsAffected(); err != nil {
-		return 0, fmt.Errorf("sqlite: %s: %w", op, err)
-	}
-	if _, err := tx.ExecContext(ctx, auditDDL); err != nil {
-		return 0, fmt.Errorf("sqlite: %s: create ferry_audit: %w", op, err)
-	}
-	if _, err := tx.ExecContext(ctx, "INSERT INTO ferry_audit (at, actor, operation, query, count) VALUES (?, ?, ?, ?, ?)",
-		now, actor, op, q.Redacted(), n); err != nil {
-		return 0, fmt.Errorf("sqlite: %s: audit: %w", op, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("sqlite: %s: commit: %w", op, err)
 	}
 	return n, nil
+}
+
+// bulkSQL is the SQLite of the bulk operations.
+var bulkSQL = sqlstore.BulkSQL{
+	Block:       sqlstore.Update{Set: "blocked = 1, updated_at = ?", Guard: "blocked IS NOT 1"},
+	Unblock:     sqlstore.Update{Set: "blocked = 0, updated_at = ?", Guard: "blocked = 1"},
+	CreateAudit: auditDDL,
+	Audit:       "INSERT INTO ferry_audit (at, actor, operation, query, count) VALUES (?, ?, ?, ?, ?)",
+	ClientTime:  true,
 }
 
 // Sample returns up to n of the users q selects, in user_id order, for a
@@ -125,24 +100,18 @@ func (s *Sink) Sample(ctx context.Context, q *query.Query, n int) ([]profile.Use
 	if err := s.commit(); err != nil {
 		return nil, fmt.Errorf("sqlite: sample: %w", err)
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM users WHERE "+where+
-		" ORDER BY user_id LIMIT "+strconv.Itoa(max(n, 0)), args...)
+	rows, err := s.db.QueryContext(ctx, sqlstore.SampleSQL(cols, where, n), args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: sample: %w", err)
 	}
 	defer rows.Close()
-	var us []profile.User
-	for rows.Next() {
+	us, err := sqlstore.ReadAll(rows, func(u *profile.User) error {
 		if err := rows.Scan(r.Dest()...); err != nil {
-			return nil, fmt.Errorf("sqlite: sample: %w", err)
+			return err
 		}
-		var u profile.User
-		if err := r.User(&u); err != nil {
-			return nil, fmt.Errorf("sqlite: sample: %w", err)
-		}
-		us = append(us, u)
-	}
-	if err := rows.Err(); err != nil {
+		return r.User(u)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: sample: %w", err)
 	}
 	return us, nil
@@ -174,13 +143,9 @@ func (s *Sink) Audit(ctx context.Context) ([]AuditEntry, error) {
 		return nil, fmt.Errorf("sqlite: audit: %w", err)
 	}
 	defer rows.Close()
-	var out []AuditEntry
-	for rows.Next() {
-		var e AuditEntry
-		if err := rows.Scan(&e.At, &e.Actor, &e.Operation, &e.Query, &e.Count); err != nil {
-			return nil, fmt.Errorf("sqlite: audit: %w", err)
-		}
-		out = append(out, e)
+	out, err := sqlstore.ReadAudit(rows)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: audit: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

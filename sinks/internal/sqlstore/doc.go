@@ -17,4 +17,9 @@
 // conflicting rows. Every other record, and every fast one the store
 // skipped, is decided in order against a view of the stored rows that share
 // a key with it (Plan.Know) and of the batch's own effects.
+//
+// The stores, SQLite's too, also share the bulk operations of `ferry users`
+// (a Bulk, from the store's BulkSQL, runs in the store's transaction and
+// writes the audit line), the reading of samples and of the audit trail,
+// and the waits of their retries (Backoff, Sleep).
 package sqlstore
