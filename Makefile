@@ -4,7 +4,7 @@ BIN     := bin/ferry
 BENCH_N ?= 1000000
 BENCHDIR ?= /tmp/ferry-bench
 
-.PHONY: build test test-short lint bench sample clean
+.PHONY: build test test-short lint bench bench-db bench-s3 sample clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/ferry
@@ -23,6 +23,14 @@ test-short:
 # (results go to docs/benchmarks.md by hand, with the machine).
 bench: build
 	BENCH_N=$(BENCH_N) BENCHDIR=$(BENCHDIR) ./scripts/bench.sh
+
+# The database stores next to psql's \copy and LOAD DATA (needs PostgreSQL
+# and MariaDB, see .ci/run), and the S3 sink against a local file.
+bench-db: build
+	BENCH_N=$(BENCH_N) BENCHDIR=$(BENCHDIR) ./scripts/bench-db.sh
+
+bench-s3: build
+	BENCH_N=$(BENCH_N) ./scripts/bench-s3.sh
 
 # Regenerate the sample shipped in fixtures/sample (deterministic).
 sample: build

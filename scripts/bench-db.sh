@@ -2,9 +2,10 @@
 # Database benchmarks (P4): `ferry import` of N users into PostgreSQL and
 # MariaDB/MySQL with Auth0 upsert semantics, side by side in one run with the
 # databases' own bulk loaders on the same rows into a plain table (same
-# columns, no key, no index): psql's \copy and LOAD DATA LOCAL INFILE. Then
-# `ferry export` of every store with a metadata query. Prints a Markdown
-# table for docs/benchmarks.md.
+# columns, no key, no index): psql's \copy and LOAD DATA LOCAL INFILE — and
+# into a table with the store's keys, which is what index maintenance
+# costs any loader. Then `ferry export` of every store with a metadata
+# query. Prints a Markdown table for docs/benchmarks.md.
 #   BENCH_N      users to generate (default 1000000)
 #   BENCHDIR     scratch directory (default /tmp/ferry-bench)
 #   FERRY        the ferry binary (default bin/ferry; `make build`)
@@ -55,9 +56,20 @@ if [ "$SKIP" != postgres ]; then
   store=$(url_with "$PG_URL" search_path=ferry_bench)
   "$FERRY" store init "$store" >/dev/null
   psql "$PG_URL" -qc "CREATE TABLE ferry_bench.plain AS SELECT * FROM ferry_bench.users WITH NO DATA"
+  # Each load starts right after a checkpoint, so that neither pays for
+  # the other's dirty pages and WAL.
+  psql "$PG_URL" -qc "CHECKPOINT"
   timed "psql \\copy (plain table)" psql "$PG_URL" -qc "\\copy ferry_bench.plain ($cols) FROM '$csv' WITH (FORMAT csv, HEADER true)"
   ref=$secs
   row "psql \\copy, plain table" "$secs" "$N" "$ref"
+  # The same load into a table with the store's keys (primary key, two
+  # unique indexes): what the server's index maintenance costs any loader.
+  psql "$PG_URL" -qc "DROP TABLE ferry_bench.plain" \
+    -c "CREATE TABLE ferry_bench.keyed (LIKE ferry_bench.users INCLUDING ALL)" \
+    -c "ALTER TABLE ferry_bench.keyed ALTER connection SET DEFAULT 'Username-Password-Authentication'" -c "CHECKPOINT"
+  timed "psql \\copy (table with the store's keys)" psql "$PG_URL" -qc "\\copy ferry_bench.keyed ($cols) FROM '$csv' WITH (FORMAT csv, HEADER true)"
+  row "psql \\copy, table with the store's keys" "$secs" "$N" "$ref"
+  psql "$PG_URL" -qc "DROP TABLE ferry_bench.keyed" -c "CHECKPOINT"
   timed "ferry import -> postgres" "$FERRY" import "$csv" --to "$store" -q
   row "ferry import → PostgreSQL (upsert semantics)" "$secs" "$N" "$ref"
   timed "ferry export postgres ($QUERY)" "$FERRY" export --from "$store" --to "$DIR/export-pg.ndjson" --query "$QUERY" -q
@@ -80,15 +92,25 @@ if [ "$SKIP" != mysql ]; then
   store="mysql://$creds@$hostport/ferry_bench"
   "$FERRY" store init "$store" >/dev/null
   my ferry_bench -e "CREATE TABLE plain AS SELECT * FROM users WHERE 1=0"
-  # Booleans and counts arrive as true/false and possibly empty text.
-  vars=$(echo "$cols" | sed -e 's/\bemail_verified\b/@ev/; s/\bphone_verified\b/@pv/; s/\bblocked\b/@bl/; s/\blogins_count\b/@lc/')
+  # Booleans and counts arrive as true/false and possibly empty text; an
+  # empty email or username is NULL (else LOAD DATA, which turns duplicate
+  # keys into warnings, would skip every user after the first without one).
+  vars=$(echo "$cols" | sed -e 's/\bemail_verified\b/@ev/; s/\bphone_verified\b/@pv/; s/\bblocked\b/@bl/; s/\blogins_count\b/@lc/; s/\bemail\b/@em/; s/\busername\b/@un/')
   load="LOAD DATA LOCAL INFILE '$csv' INTO TABLE plain CHARACTER SET utf8mb4
     FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' ESCAPED BY '' LINES TERMINATED BY '\n' IGNORE 1 LINES
     ($vars) SET email_verified = NULLIF(@ev, '') = 'true', phone_verified = NULLIF(@pv, '') = 'true',
-    blocked = NULLIF(@bl, '') = 'true', logins_count = NULLIF(@lc, '')"
+    blocked = NULLIF(@bl, '') = 'true', logins_count = NULLIF(@lc, ''),
+    email = NULLIF(@em, ''), username = NULLIF(@un, '')"
   timed "LOAD DATA LOCAL INFILE (plain table)" my ferry_bench -e "$load"
   ref=$secs
   row "LOAD DATA LOCAL INFILE, plain table" "$secs" "$N" "$ref"
+  my ferry_bench -e "DROP TABLE plain; CREATE TABLE keyed LIKE users;
+    ALTER TABLE keyed ALTER connection SET DEFAULT 'Username-Password-Authentication'"
+  timed "LOAD DATA LOCAL INFILE (table with the store's keys)" my ferry_bench -e "${load/INTO TABLE plain/INTO TABLE keyed}"
+  row "LOAD DATA LOCAL INFILE, table with the store's keys" "$secs" "$N" "$ref"
+  loaded=$(my -N ferry_bench -e "SELECT count(*) FROM keyed")
+  [ "$loaded" = "$N" ] || { echo "LOAD DATA kept $loaded of $N users in the keyed table" >&2; exit 1; }
+  my ferry_bench -e "DROP TABLE keyed"
   timed "ferry import -> mariadb" "$FERRY" import "$csv" --to "$store" -q
   row "ferry import → MariaDB (upsert semantics)" "$secs" "$N" "$ref"
   timed "ferry export mariadb ($QUERY)" "$FERRY" export --from "$store" --to "$DIR/export-my.ndjson" --query "$QUERY" -q
