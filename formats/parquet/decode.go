@@ -64,7 +64,7 @@ func (r *run) readRows(c *pipeline.Chunk, b *pipeline.Batch, st *state) (read in
 			b.Records = b.Records[:n0+read]
 		}
 	}()
-	rows := r.p.groups[r.rg].Rows()
+	rows := r.rows()
 	defer rows.Close()
 	if err := rows.SeekToRow(r.start); err != nil {
 		return 0
@@ -85,6 +85,17 @@ func (r *run) readRows(c *pipeline.Chunk, b *pipeline.Batch, st *state) (read in
 		}
 	}
 	return read
+}
+
+// rows opens the run's row group: from its bytes in memory when it is
+// small enough to read at once (see maxPrefetch), else from the file.
+func (r *run) rows() pq.Rows {
+	p, g := r.p, r.p.groups[r.rg]
+	mem := p.pre.reader(r.rg, p.spans[r.rg])
+	if mem == nil {
+		return g.Rows()
+	}
+	return rowsFrom(g, mem)
 }
 
 // row fills rec from one row's values.

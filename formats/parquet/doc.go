@@ -67,7 +67,10 @@
 // dictionary pages and codec). A row group with an offset index (ferry
 // writes one) is entered at the page holding a run's first row; one
 // without (DuckDB writes none) is read from its start, so its runs are at
-// least a quarter of it.
+// least a quarter of it. A row group of up to 16 MiB is read with one
+// ReadAt by the first run that needs it and its runs read their pages from
+// memory: on object storage each read is a request, and parquet-go would
+// make one per page; larger row groups are read page by page.
 //
 // Top-level columns are mapped as CSV headers are: through
 // Options.Mapping, then the alias table (profile.Canonical: "Email",

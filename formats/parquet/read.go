@@ -45,11 +45,14 @@ type Decoder struct {
 }
 
 // plan is what every run of a file shares: the file and what to do with
-// each of its columns. It is immutable once built.
+// each of its columns. It is immutable once built, but for the row groups
+// pre holds in memory (safe for concurrent use).
 type plan struct {
 	file    *pq.File
 	source  string
 	groups  []pq.RowGroup
+	spans   []span // of each row group's column chunks
+	pre     *prefetcher
 	starts  []int64 // index of the first row of each row group, and the total
 	indexed []bool  // the row group has an offset index: runs seek by page
 	leaves  int
@@ -102,6 +105,7 @@ func NewDecoder(r io.ReaderAt, size int64, source string, opts Options) (dec pip
 	if err != nil {
 		return nil, err
 	}
+	p.pre = &prefetcher{r: r, max: maxPrefetch}
 	return &Decoder{p: p}, nil
 }
 
@@ -149,6 +153,7 @@ func newPlan(f *pq.File, source string, m profile.Mapping) (*plan, error) {
 	}
 	p.starts = make([]int64, len(p.groups)+1)
 	p.indexed = make([]bool, len(p.groups))
+	p.spans = make([]span, len(p.groups))
 	for i, g := range p.groups {
 		n := g.NumRows()
 		if n < 0 {
@@ -157,6 +162,7 @@ func newPlan(f *pq.File, source string, m profile.Mapping) (*plan, error) {
 		p.starts[i+1] = p.starts[i] + n
 		p.indexed[i] = len(md.RowGroups[i].Columns) > 0 && !slices.ContainsFunc(md.RowGroups[i].Columns,
 			func(c format.ColumnChunk) bool { return c.OffsetIndexOffset == 0 }) && len(f.OffsetIndexes()) > 0
+		p.spans[i] = groupSpan(&md.RowGroups[i], f.Size())
 	}
 	root := f.Root()
 	if root == nil {
@@ -273,6 +279,7 @@ func (d *Decoder) Next(ctx context.Context, n int) (*pipeline.Chunk, error) {
 		size = max(size, (rows+3)/4)
 	}
 	k := min(size, rows-d.row)
+	p.pre.add(d.rg, p.spans[d.rg], d.row+k == rows)
 	c := &pipeline.Chunk{Source: p.source, Line: d.index + 1, Index: d.index,
 		Decoder: &run{p: p, rg: d.rg, start: d.row, n: int(k)}}
 	d.row += k

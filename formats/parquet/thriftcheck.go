@@ -176,26 +176,48 @@ func readFooter(r io.ReaderAt, size int64) (*format.FileMetaData, error) {
 }
 
 // pageIndexOK reports whether the page index of every column chunk in md
-// is well-formed, so that parquet-go may read it.
+// is well-formed, so that parquet-go may read it. Writers put the page
+// index in one region before the footer: when it spans at most
+// maxPrefetch bytes it is read at once (one request on object storage,
+// instead of two per column chunk).
 func pageIndexOK(r io.ReaderAt, size int64, md *format.FileMetaData) bool {
-	check := func(off int64, n int32) bool {
-		if off == 0 && n == 0 {
-			return true
-		}
-		if off < 0 || n < 0 || off > size-int64(n) {
-			return false
-		}
-		b := make([]byte, n)
-		if _, err := r.ReadAt(b, off); err != nil && !errors.Is(err, io.EOF) {
-			return false
-		}
-		return checkThrift(b) == nil
+	type entry struct {
+		off int64
+		n   int32
 	}
+	var entries []entry
+	lo, hi := size, int64(0)
 	for _, rg := range md.RowGroups {
 		for _, c := range rg.Columns {
-			if !check(c.ColumnIndexOffset, c.ColumnIndexLength) || !check(c.OffsetIndexOffset, c.OffsetIndexLength) {
-				return false
+			for _, e := range [...]entry{{c.ColumnIndexOffset, c.ColumnIndexLength}, {c.OffsetIndexOffset, c.OffsetIndexLength}} {
+				if e.off == 0 && e.n == 0 {
+					continue
+				}
+				if e.off < 0 || e.n < 0 || e.off > size-int64(e.n) {
+					return false
+				}
+				entries = append(entries, e)
+				lo, hi = min(lo, e.off), max(hi, e.off+int64(e.n))
 			}
+		}
+	}
+	if len(entries) == 0 {
+		return true
+	}
+	src := r
+	if hi-lo <= maxPrefetch {
+		buf := make([]byte, hi-lo)
+		if n, _ := r.ReadAt(buf, lo); n == len(buf) {
+			src = &spanReader{r: r, off: lo, data: buf}
+		}
+	}
+	for _, e := range entries {
+		b := make([]byte, e.n)
+		if _, err := src.ReadAt(b, e.off); err != nil && !errors.Is(err, io.EOF) {
+			return false
+		}
+		if checkThrift(b) != nil {
+			return false
 		}
 	}
 	return true
