@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -16,15 +15,9 @@ import (
 	"github.com/ferry-dev/ferry/sinks/mysql/mysqltest"
 )
 
-// openTest opens a store in a new database.
-func openTest(t *testing.T, url string, opts Options) *Sink {
-	t.Helper()
-	s, err := Open(t.Context(), url, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close(context.Background()) })
-	return s
+// openTest opens a store in the database of url, closed when the test ends.
+func openTest(t testing.TB, url string, opts Options) *Sink {
+	return storetest.Open(t, Open, url, opts)
 }
 
 // readAll returns every user stored in the database of url, in user_id
@@ -70,18 +63,7 @@ func readAll(t *testing.T, url string) []profile.User {
 }
 
 func conformance(t *testing.T, opts Options) {
-	urls := sync.Map{}
-	sinktest.Run(t,
-		func(t *testing.T) pipeline.Sink {
-			u := mysqltest.URL(t)
-			s := openTest(t, u, opts)
-			urls.Store(s, u)
-			return s
-		},
-		func(t *testing.T, s pipeline.Sink) []profile.User {
-			u, _ := urls.Load(s)
-			return readAll(t, u.(string))
-		})
+	storetest.Conformance(t, mysqltest.URL, func(t *testing.T, u string) pipeline.Sink { return openTest(t, u, opts) }, readAll)
 }
 
 func TestConformance(t *testing.T)        { conformance(t, Options{}) }
@@ -96,47 +78,12 @@ func importSemantics(t *testing.T, insertOnly bool) {
 		u := mysqltest.URL(t)
 		return storetest.Target{
 			Open: func(t *testing.T, connection string, upsert bool) pipeline.Sink {
-				s, err := Open(t.Context(), u, Options{Connection: connection, Upsert: upsert, insertOnly: insertOnly})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return s
+				return openTest(t, u, Options{Connection: connection, Upsert: upsert, insertOnly: insertOnly})
 			},
 			Read: func(t *testing.T) []profile.User { return readAll(t, u) },
+			Exec: func(t *testing.T, stmt string) { mysqltest.Exec(t, u, stmt) },
 		}
 	})
-}
-
-func TestWrite_ConstraintViolationRejectsOnlyThatRecord(t *testing.T) {
-	u := mysqltest.URL(t)
-	s := openTest(t, u, Options{})
-	// A constraint of the DBA's that ferry does not know.
-	mysqltest.Exec(t, u, "ALTER TABLE users ADD CONSTRAINT no_test_nicknames CHECK (nickname IS NULL OR nickname NOT LIKE 'test-%')")
-	us := sinktest.Users(0, 50)
-	us[7].Nickname = "test-seven"
-	us[31].Nickname = "test-thirty-one"
-	us[40].Email = us[39].Email // still decided the Auth0 way
-	b := sinktest.Batch("check", 0, 0, us)
-	sinktest.Write(t, s, b)
-	want := make([]string, 50)
-	want[7], want[31], want[40] = "CONFLICT", "CONFLICT", "CONFLICT_EMAIL"
-	if d := cmp.Diff(want, storetest.Codes(b, 50)); d != "" {
-		t.Errorf("codes (-want +got):\n%s", d)
-	}
-	for _, r := range b.Rejects {
-		if r.Origin.Index == 7 && !strings.Contains(r.Issues[0].Message, "no_test_nicknames") {
-			t.Errorf("message %q does not name the constraint", r.Issues[0].Message)
-		}
-	}
-	if b.Written.Inserted != 47 {
-		t.Errorf("Written = %+v, want 47 inserted", b.Written)
-	}
-	if got := readAll(t, u); len(got) != 47 {
-		t.Fatalf("store holds %d users, want 47", len(got))
-	}
-	b2 := sinktest.Batch("check", 1, 50, sinktest.Users(50, 10))
-	sinktest.Write(t, s, b2)
-	sinktest.NoRejects(t, b2)
 }
 
 func TestWrite_ValueTooLongIsRejected(t *testing.T) {
@@ -159,49 +106,18 @@ func TestWrite_ValueTooLongIsRejected(t *testing.T) {
 }
 
 func TestMigrate_TwiceAndConcurrently(t *testing.T) {
-	u := mysqltest.URL(t)
-	db := mysqltest.Open(t, u)
-	var wg sync.WaitGroup
-	errs := make([]error, 3)
-	for i := range errs {
-		wg.Go(func() {
-			conn, err := db.Conn(t.Context())
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			defer conn.Close()
-			errs[i] = Migrate(t.Context(), conn)
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			t.Fatal(err)
+	connect := func(t *testing.T, url string) (*sql.Conn, error) {
+		conn, err := mysqltest.Open(t, url).Conn(t.Context())
+		if err == nil {
+			t.Cleanup(func() { conn.Close() })
 		}
+		return conn, err
 	}
-	conn, err := db.Conn(t.Context())
-	if err != nil {
-		t.Fatal(err)
+	queryRow := func(ctx context.Context, conn *sql.Conn, q string, dest ...any) error {
+		return conn.QueryRowContext(ctx, q).Scan(dest...)
 	}
-	defer conn.Close()
-	if err := Migrate(t.Context(), conn); err != nil {
-		t.Fatal(err)
-	}
-	v, err := Version(t.Context(), conn)
-	if err != nil || v != SchemaVersion {
-		t.Fatalf("Version = %d, %v; want %d", v, err, SchemaVersion)
-	}
-	var n int
-	if err := conn.QueryRowContext(t.Context(), "SELECT count(*) FROM ferry_schema").Scan(&n); err != nil || n != SchemaVersion {
-		t.Errorf("ferry_schema has %d rows, %v; want %d", n, err, SchemaVersion)
-	}
-	if _, err := conn.ExecContext(t.Context(), "INSERT INTO ferry_schema VALUES (99, 'x')"); err != nil {
-		t.Fatal(err)
-	}
-	if err := Migrate(t.Context(), conn); err == nil || !strings.Contains(err.Error(), "newer") {
-		t.Errorf("Migrate of a newer store = %v, want ErrSchemaTooNew", err)
-	}
+	storetest.Migrations(t, storetest.Schema[*sql.Conn]{NewDB: mysqltest.URL, Exec: mysqltest.Exec, Connect: connect, QueryRow: queryRow,
+		Migrate: Migrate, Version: Version, Latest: SchemaVersion, Concurrent: 3, Newer: "INSERT INTO ferry_schema VALUES (99, 'x')"})
 }
 
 func TestParseLocation(t *testing.T) {
@@ -237,26 +153,13 @@ func TestParseLocation(t *testing.T) {
 func TestWrite_LookupAfterABatchMeetsStoredKeys(t *testing.T) {
 	u := mysqltest.URL(t)
 	s := openTest(t, u, Options{})
-	steps := []struct {
-		users  []profile.User
-		lookup bool
-	}{
-		{sinktest.Users(0, 10), false},  // fresh: bulk
-		{sinktest.Users(0, 10), true},   // a resend: the bulk insert rolls back
-		{sinktest.Users(5, 10), true},   // looked up: half new
-		{sinktest.Users(30, 10), false}, // looked up: all new
-		{sinktest.Users(40, 10), false}, // bulk
-	}
-	var first int64
-	for i, st := range steps {
-		b := sinktest.Batch("modes", uint64(i), first, st.users)
-		sinktest.Write(t, s, b)
-		sinktest.NoRejects(t, b)
-		first += int64(len(st.users))
-		if s.lookup != st.lookup {
-			t.Errorf("after batch %d: lookup %v, want %v", i, s.lookup, st.lookup)
-		}
-	}
+	storetest.Steps(t, s, "lookup", func() bool { return s.lookup }, []storetest.Step[bool]{
+		{Users: sinktest.Users(0, 10), Next: false},  // fresh: bulk
+		{Users: sinktest.Users(0, 10), Next: true},   // a resend: the bulk insert rolls back
+		{Users: sinktest.Users(5, 10), Next: true},   // looked up: half new
+		{Users: sinktest.Users(30, 10), Next: false}, // looked up: all new
+		{Users: sinktest.Users(40, 10), Next: false}, // bulk
+	})
 	if n := len(readAll(t, u)); n != 35 {
 		t.Errorf("store holds %d users, want 35", n)
 	}

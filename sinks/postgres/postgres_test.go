@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -17,15 +16,9 @@ import (
 	"github.com/ferry-dev/ferry/sinks/postgres/pgtest"
 )
 
-// openTest opens a store in a new schema.
-func openTest(t *testing.T, url string, opts Options) *Sink {
-	t.Helper()
-	s, err := Open(t.Context(), url, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close(context.Background()) })
-	return s
+// openTest opens a store in the schema of url, closed when the test ends.
+func openTest(t testing.TB, url string, opts Options) *Sink {
+	return storetest.Open(t, Open, url, opts)
 }
 
 // readAll returns every user stored in the schema of url, in user_id order.
@@ -56,84 +49,24 @@ func readAll(t *testing.T, url string) []profile.User {
 	return us
 }
 
-func TestConformance(t *testing.T) {
-	urls := sync.Map{}
-	sinktest.Run(t,
-		func(t *testing.T) pipeline.Sink {
-			u := pgtest.URL(t)
-			s := openTest(t, u, Options{})
-			urls.Store(s, u)
-			return s
-		},
-		func(t *testing.T, s pipeline.Sink) []profile.User {
-			u, _ := urls.Load(s)
-			return readAll(t, u.(string))
-		})
+func conformance(t *testing.T, opts Options) {
+	storetest.Conformance(t, pgtest.URL, func(t *testing.T, u string) pipeline.Sink { return openTest(t, u, opts) }, readAll)
 }
 
-func TestConformance_Upsert(t *testing.T) {
-	urls := sync.Map{}
-	sinktest.Run(t,
-		func(t *testing.T) pipeline.Sink {
-			u := pgtest.URL(t)
-			s := openTest(t, u, Options{Upsert: true})
-			urls.Store(s, u)
-			return s
-		},
-		func(t *testing.T, s pipeline.Sink) []profile.User {
-			u, _ := urls.Load(s)
-			return readAll(t, u.(string))
-		})
-}
+func TestConformance(t *testing.T)        { conformance(t, Options{}) }
+func TestConformance_Upsert(t *testing.T) { conformance(t, Options{Upsert: true}) }
 
 func TestImportSemantics(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Target {
 		u := pgtest.URL(t)
 		return storetest.Target{
 			Open: func(t *testing.T, connection string, upsert bool) pipeline.Sink {
-				s, err := Open(t.Context(), u, Options{Connection: connection, Upsert: upsert})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return s
+				return openTest(t, u, Options{Connection: connection, Upsert: upsert})
 			},
 			Read: func(t *testing.T) []profile.User { return readAll(t, u) },
+			Exec: func(t *testing.T, stmt string) { pgtest.Exec(t, u, stmt) },
 		}
 	})
-}
-
-func TestWrite_ConstraintViolationRejectsOnlyThatRecord(t *testing.T) {
-	u := pgtest.URL(t)
-	s := openTest(t, u, Options{})
-	// A constraint of the DBA's that ferry does not know.
-	pgtest.Exec(t, u, "ALTER TABLE users ADD CONSTRAINT no_test_nicknames CHECK (nickname IS NULL OR nickname NOT LIKE 'test-%')")
-	us := sinktest.Users(0, 50)
-	us[7].Nickname = "test-seven"
-	us[31].Nickname = "test-thirty-one"
-	us[40].Email = us[39].Email // still decided the Auth0 way
-	b := sinktest.Batch("check", 0, 0, us)
-	sinktest.Write(t, s, b)
-	want := make([]string, 50)
-	want[7], want[31], want[40] = "CONFLICT", "CONFLICT", "CONFLICT_EMAIL"
-	if d := cmp.Diff(want, storetest.Codes(b, 50)); d != "" {
-		t.Errorf("codes (-want +got):\n%s", d)
-	}
-	for _, r := range b.Rejects {
-		if r.Origin.Index == 7 && !strings.Contains(r.Issues[0].Message, "no_test_nicknames") {
-			t.Errorf("message %q does not name the constraint", r.Issues[0].Message)
-		}
-	}
-	if b.Written.Inserted != 47 {
-		t.Errorf("Written = %+v, want 47 inserted", b.Written)
-	}
-	got := readAll(t, u)
-	if len(got) != 47 {
-		t.Fatalf("store holds %d users, want 47", len(got))
-	}
-	// A second batch goes the bulk way again.
-	b2 := sinktest.Batch("check", 1, 50, sinktest.Users(50, 10))
-	sinktest.Write(t, s, b2)
-	sinktest.NoRejects(t, b2)
 }
 
 func TestWrite_NULIsRejectedNotFatal(t *testing.T) {
@@ -150,37 +83,12 @@ func TestWrite_NULIsRejectedNotFatal(t *testing.T) {
 }
 
 func TestMigrate_TwiceAndConcurrently(t *testing.T) {
-	u := pgtest.URL(t)
-	var wg sync.WaitGroup
-	errs := make([]error, 4)
-	for i := range errs {
-		wg.Go(func() {
-			conn := pgtest.Connect(t, u)
-			errs[i] = Migrate(t.Context(), conn)
-		})
+	connect := func(t *testing.T, url string) (*pgx.Conn, error) { return pgtest.Connect(t, url), nil }
+	queryRow := func(ctx context.Context, conn *pgx.Conn, q string, dest ...any) error {
+		return conn.QueryRow(ctx, q).Scan(dest...)
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	conn := pgtest.Connect(t, u)
-	if err := Migrate(t.Context(), conn); err != nil {
-		t.Fatal(err)
-	}
-	v, err := Version(t.Context(), conn)
-	if err != nil || v != SchemaVersion {
-		t.Fatalf("Version = %d, %v; want %d", v, err, SchemaVersion)
-	}
-	var n int
-	if err := conn.QueryRow(t.Context(), "SELECT count(*) FROM ferry_schema").Scan(&n); err != nil || n != SchemaVersion {
-		t.Errorf("ferry_schema has %d rows, %v; want %d", n, err, SchemaVersion)
-	}
-	pgtest.Exec(t, u, "INSERT INTO ferry_schema VALUES (99, now())")
-	if err := Migrate(t.Context(), conn); err == nil || !strings.Contains(err.Error(), "newer") {
-		t.Errorf("Migrate of a newer store = %v, want ErrSchemaTooNew", err)
-	}
+	storetest.Migrations(t, storetest.Schema[*pgx.Conn]{NewDB: pgtest.URL, Exec: pgtest.Exec, Connect: connect, QueryRow: queryRow,
+		Migrate: Migrate, Version: Version, Latest: SchemaVersion, Concurrent: 4, Newer: "INSERT INTO ferry_schema VALUES (99, now())"})
 }
 
 func TestOpen_BadLocations(t *testing.T) {

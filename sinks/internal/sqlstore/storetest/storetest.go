@@ -1,12 +1,20 @@
-// Package storetest is the suite of Auth0 import semantics every SQL store
-// (PostgreSQL, MySQL) runs besides fixtures/sinktest: conflict codes, the
-// order of records around rejects, connections, upserts, and conflicts in
-// the middle of a bulk insert. The cases are the SQLite store's.
+// Package storetest holds the tests every SQL store (PostgreSQL, MySQL)
+// runs alike. Run is the suite of Auth0 import semantics besides
+// fixtures/sinktest (Conformance): conflict codes, the order of records
+// around rejects, connections, upserts, conflicts in the middle of a bulk
+// insert and constraints of the DBA's; its cases are the SQLite store's.
+// Faults kills a store's connections under a running import, Migrations
+// migrates a schema from several connections at once, Manage runs the bulk
+// management of `ferry users`, Steps follows a store's choice of how to
+// write a batch, and BenchImport measures imports. A store's tests supply
+// small funcs that reach its unexported hooks and its test databases.
 package storetest
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +32,40 @@ type Target struct {
 	Open func(t *testing.T, connection string, upsert bool) pipeline.Sink
 	// Read returns every user the database holds, in any order.
 	Read func(t *testing.T) []profile.User
+	// Exec runs one statement on the database.
+	Exec func(t *testing.T, stmt string)
+}
+
+// Open opens a store's sink with open, the store's Open, and closes it
+// when the test ends.
+func Open[S pipeline.Sink, O any](t testing.TB, open func(ctx context.Context, location string, opts O) (S, error), location string, opts O) S {
+	t.Helper()
+	s, err := open(t.Context(), location, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close(context.Background()) })
+	return s
+}
+
+// Conformance runs fixtures/sinktest's suite on a store: newDB creates a
+// new, empty database and returns its URL, open opens a sink on the
+// database of url (closed when the test ends) and read returns every user
+// that database holds.
+func Conformance(t *testing.T, newDB func(t testing.TB) string, open func(t *testing.T, url string) pipeline.Sink,
+	read func(t *testing.T, url string) []profile.User) {
+	var urls sync.Map // the URL of each sink's database
+	sinktest.Run(t,
+		func(t *testing.T) pipeline.Sink {
+			u := newDB(t)
+			s := open(t, u)
+			urls.Store(s, u)
+			return s
+		},
+		func(t *testing.T, s pipeline.Sink) []profile.User {
+			u, _ := urls.Load(s)
+			return read(t, u.(string))
+		})
 }
 
 // Run runs the suite; newTarget makes a new empty database for each case.
@@ -35,6 +77,7 @@ func Run(t *testing.T, newTarget func(t *testing.T) Target) {
 	t.Run("UpsertNewEmailIsInserted", func(t *testing.T) { upsertNew(t, newTarget) })
 	t.Run("UpsertLaterRecordOfBatchWins", func(t *testing.T) { upsertLaterWins(t, newTarget) })
 	t.Run("ConflictInsideABulkInsert", func(t *testing.T) { conflictInBulk(t, newTarget) })
+	t.Run("ConstraintViolationRejectsOnlyThatRecord", func(t *testing.T) { constraintViolation(t, newTarget) })
 }
 
 // Codes returns, per record written, the codes it was rejected with ("" when
@@ -49,6 +92,30 @@ func Codes(b *pipeline.Batch, n int) []string {
 		out[r.Origin.Index] = strings.Join(cs, ",")
 	}
 	return out
+}
+
+// Step is one batch Steps writes, and the state the store is to be in
+// after it.
+type Step[S comparable] struct {
+	Users []profile.User
+	Next  S
+}
+
+// Steps writes the steps' users in turn, each as the next batch of one
+// job, none of which may be rejected, and checks after each batch that
+// state, the store's state named what, is the step's Next.
+func Steps[S comparable](t *testing.T, s pipeline.Sink, what string, state func() S, steps []Step[S]) {
+	t.Helper()
+	var first int64
+	for i, st := range steps {
+		b := sinktest.Batch("modes", uint64(i), first, st.Users)
+		sinktest.Write(t, s, b)
+		sinktest.NoRejects(t, b)
+		first += int64(len(st.Users))
+		if got := state(); got != st.Next {
+			t.Errorf("after batch %d: %s %v, want %v", i, what, got, st.Next)
+		}
+	}
 }
 
 func open(t *testing.T, tg Target, connection string, upsert bool) pipeline.Sink {
@@ -328,4 +395,37 @@ func conflictInBulk(t *testing.T, newTarget func(t *testing.T) Target) {
 	if n := len(tg.Read(t)); n != 300 {
 		t.Errorf("store holds %d users, want 300", n)
 	}
+}
+
+func constraintViolation(t *testing.T, newTarget func(t *testing.T) Target) {
+	tg := newTarget(t)
+	s := open(t, tg, "", false)
+	// A constraint of the DBA's that ferry does not know.
+	tg.Exec(t, "ALTER TABLE users ADD CONSTRAINT no_test_nicknames CHECK (nickname IS NULL OR nickname NOT LIKE 'test-%')")
+	us := sinktest.Users(0, 50)
+	us[7].Nickname = "test-seven"
+	us[31].Nickname = "test-thirty-one"
+	us[40].Email = us[39].Email // still decided the Auth0 way
+	b := sinktest.Batch("check", 0, 0, us)
+	sinktest.Write(t, s, b)
+	want := make([]string, 50)
+	want[7], want[31], want[40] = "CONFLICT", "CONFLICT", "CONFLICT_EMAIL"
+	if d := cmp.Diff(want, Codes(b, 50)); d != "" {
+		t.Errorf("codes (-want +got):\n%s", d)
+	}
+	for _, r := range b.Rejects {
+		if r.Origin.Index == 7 && !strings.Contains(r.Issues[0].Message, "no_test_nicknames") {
+			t.Errorf("message %q does not name the constraint", r.Issues[0].Message)
+		}
+	}
+	if b.Written.Inserted != 47 {
+		t.Errorf("Written = %+v, want 47 inserted", b.Written)
+	}
+	if got := tg.Read(t); len(got) != 47 {
+		t.Fatalf("store holds %d users, want 47", len(got))
+	}
+	// A second batch goes the bulk way again.
+	b2 := sinktest.Batch("check", 1, 50, sinktest.Users(50, 10))
+	sinktest.Write(t, s, b2)
+	sinktest.NoRejects(t, b2)
 }
