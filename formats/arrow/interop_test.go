@@ -2,9 +2,7 @@ package arrow
 
 import (
 	"bytes"
-	"encoding/json"
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,12 +10,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ferry-dev/ferry/fixtures"
 	"github.com/ferry-dev/ferry/fixtures/formattest"
 	"github.com/ferry-dev/ferry/formats/internal/columnar"
 	"github.com/ferry-dev/ferry/formats/internal/columnartest"
 	"github.com/ferry-dev/ferry/pipeline"
-	"github.com/ferry-dev/ferry/profile"
 )
 
 var (
@@ -67,29 +63,9 @@ fs.writeFileSync(process.argv[3], arrow.tableToIPC(t, 'file'));
 fs.writeFileSync(process.argv[4], arrow.tableToIPC(t, 'stream'));
 `
 
-func interopUsers(n int) []profile.User {
-	users := formattest.Users()
-	g := fixtures.New(fixtures.Options{Seed: 7})
-	for i := range n {
-		var u profile.User
-		g.User(int64(i), &u)
-		users = append(users, u)
-	}
-	return users
-}
-
-func writeTemp(t *testing.T, name string, data []byte) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func TestArrowJS_ReadsEveryValueFerryWrites(t *testing.T) {
 	dir := arrowJS.Install(t)
-	users := interopUsers(300)
+	users := columnartest.InteropUsers(300)
 	opts := Options{IncludeSecrets: true, Flatten: []string{"app_metadata.plan"}}
 	s, err := columnar.NewSchema(opts.columnar())
 	if err != nil {
@@ -97,7 +73,7 @@ func TestArrowJS_ReadsEveryValueFerryWrites(t *testing.T) {
 	}
 	for name, f := range map[string]columnartest.Format{"ferry.arrow": fileFormat(opts), "ferry.arrows": streamFormat(opts)} {
 		t.Run(name, func(t *testing.T) {
-			path := writeTemp(t, name, columnartest.Write(t, f, users, 64, 2))
+			path := columnartest.WriteTemp(t, name, columnartest.Write(t, f, users, 64, 2))
 			lines := bytes.Split(columnartest.RunNode(t, dir, readScript, path), []byte{'\n'})
 			if len(lines) != len(users) {
 				t.Fatalf("Arrow JS read %d rows, ferry wrote %d", len(lines), len(users))
@@ -114,35 +90,30 @@ func TestArrowJS_ReadsEveryValueFerryWrites(t *testing.T) {
 
 func TestFerry_ReadsWhatArrowJSRewrites(t *testing.T) {
 	dir := arrowJS.Install(t)
-	users := interopUsers(700)
+	users := columnartest.InteropUsers(700)
 	opts := Options{IncludeSecrets: true}
-	in := writeTemp(t, "ferry.arrows", columnartest.Write(t, streamFormat(opts), users, 500, 2))
+	in := columnartest.WriteTemp(t, "ferry.arrows", columnartest.Write(t, streamFormat(opts), users, 500, 2))
 	file, stream := filepath.Join(filepath.Dir(in), "js.arrow"), filepath.Join(filepath.Dir(in), "js.arrows")
 	columnartest.RunNode(t, dir, rewriteScript, in, file, stream)
 	for _, tc := range []struct {
 		path string
 		f    columnartest.Format
 	}{{file, fileFormat(opts)}, {stream, streamFormat(opts)}} {
-		data, err := os.ReadFile(tc.path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dec, err := tc.f.NewDecoder(data, "js")
-		if err != nil {
-			t.Fatalf("%s: new decoder: %v", tc.path, err)
-		}
-		res := formattest.DecodeAll(t.Context(), t, dec, 333)
-		if res.Err != nil {
-			t.Fatalf("%s: %v", tc.path, res.Err)
-		}
-		got := make([]profile.User, len(res.Records))
-		for i, r := range res.Records {
-			got[i] = r.User
-			if len(r.Issues) > 0 {
-				t.Errorf("%s: record %d: issues %v", tc.path, i, r.Issues)
+		t.Run(filepath.Base(tc.path), func(t *testing.T) {
+			data, err := os.ReadFile(tc.path)
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		columnartest.CheckUsers(t, users, got)
+			dec, err := tc.f.NewDecoder(data, "js")
+			if err != nil {
+				t.Fatalf("new decoder: %v", err)
+			}
+			res := formattest.DecodeAll(t.Context(), t, dec, 333)
+			if res.Err != nil {
+				t.Fatalf("decode: %v", res.Err)
+			}
+			columnartest.CheckRoundTrip(t, res, users)
+		})
 	}
 }
 
@@ -186,38 +157,9 @@ func TestDecoder_ReadsArrowJSFiles(t *testing.T) {
 				if res.Err != nil {
 					t.Fatalf("%s: %v", ext, res.Err)
 				}
-				got = append(got, goldenLines(res)...)
+				got = append(got, columnartest.GoldenLines(res, true)...)
 			}
-			golden := base + ".golden.ndjson"
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := cmp.Diff(string(want), string(got)); d != "" {
-				t.Errorf("decoded users differ (-golden +got):\n%s", d)
-			}
+			formattest.Golden(t, base+".golden.ndjson", got, *update)
 		})
 	}
-}
-
-// goldenLines writes each record (and reject) as one line: its source and
-// row, the user and its issues.
-func goldenLines(res formattest.Result) []byte {
-	var b []byte
-	for _, r := range res.Records {
-		b = fmt.Appendf(b, `{"source":%q,"row":%d,"user":`, r.Origin.Source, r.Origin.Line)
-		b = profile.AppendJSON(b, &r.User)
-		is, _ := json.Marshal(r.Issues)
-		b = fmt.Appendf(b, `,"issues":%s}`+"\n", is)
-	}
-	for _, r := range res.Rejects {
-		is, _ := json.Marshal(r.Issues)
-		b = fmt.Appendf(b, `{"source":%q,"row":%d,"rejected":%s}`+"\n", r.Origin.Source, r.Origin.Line, is)
-	}
-	return b
 }

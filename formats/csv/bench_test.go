@@ -9,7 +9,6 @@ import (
 
 	"github.com/ferry-dev/ferry/fixtures/formattest"
 	"github.com/ferry-dev/ferry/formats/csv"
-	"github.com/ferry-dev/ferry/pipeline"
 )
 
 const benchUsers = 10_000
@@ -32,44 +31,13 @@ func BenchmarkDecodeFlat(b *testing.B) {
 }
 
 func benchDecode(b *testing.B, data []byte) {
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	records := 0
-	for b.Loop() {
-		dec := csv.NewDecoder(bytes.NewReader(data), "bench", csv.Options{})
-		for {
-			c, err := dec.Next(b.Context(), 1000)
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			var batch pipeline.Batch
-			c.Decoder.DecodeChunk(c, &batch)
-			records += len(batch.Records)
-		}
-	}
+	records, _ := formattest.BenchDecode(b, format(csv.Options{}).NewDecoder, data)
 	b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
 }
 
 // BenchmarkSplit is the reader goroutine's share of BenchmarkDecode.
 func BenchmarkSplit(b *testing.B) {
-	data := benchInput(b)
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		dec := csv.NewDecoder(bytes.NewReader(data), "bench", csv.Options{})
-		for {
-			_, err := dec.Next(b.Context(), 1000)
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
+	formattest.BenchSplit(b, format(csv.Options{}).NewDecoder, benchInput(b))
 }
 
 // BenchmarkFieldsStdlib splits the same rows into fields with
@@ -96,20 +64,5 @@ func BenchmarkFieldsStdlib(b *testing.B) {
 
 // BenchmarkEncode encodes 10k generated users in one batch.
 func BenchmarkEncode(b *testing.B) {
-	users := formattest.Generate(benchUsers)
-	batch := &pipeline.Batch{Records: make([]pipeline.Record, len(users))}
-	for i := range users {
-		batch.Records[i].User = users[i]
-	}
-	enc := csv.NewEncoder(csv.Options{IncludeSecrets: true})
-	out, _ := enc.Encode(nil, batch)
-	b.SetBytes(int64(len(out)))
-	b.ReportAllocs()
-	for b.Loop() {
-		var err error
-		if out, err = enc.Encode(out[:0], batch); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N*len(users))/b.Elapsed().Seconds(), "records/s")
+	formattest.BenchEncode(b, csv.NewEncoder(csv.Options{IncludeSecrets: true}), formattest.Generate(benchUsers))
 }

@@ -2,12 +2,11 @@ package csv_test
 
 import (
 	"bytes"
-	"errors"
-	"io"
 	"testing"
 	"time"
 
 	"github.com/ferry-dev/ferry/fixtures"
+	"github.com/ferry-dev/ferry/fixtures/formattest"
 	"github.com/ferry-dev/ferry/formats/csv"
 	"github.com/ferry-dev/ferry/formats/ndjson"
 	"github.com/ferry-dev/ferry/pipeline"
@@ -52,14 +51,7 @@ func BenchmarkConvert(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		dec := csv.NewDecoder(bytes.NewReader(data), "bench", csv.Options{})
-		for {
-			c, err := dec.Next(b.Context(), 1000)
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
+		for c := range formattest.Chunks(b.Context(), b, dec, 1000) {
 			batch := &pipeline.Batch{}
 			t0 := time.Now()
 			c.Decoder.DecodeChunk(c, batch)
@@ -68,6 +60,7 @@ func BenchmarkConvert(b *testing.B) {
 			t2 := time.Now()
 			_ = validate(b.Context(), batch)
 			t3 := time.Now()
+			var err error
 			if batch.Out, err = enc.Encode(nil, batch); err != nil {
 				b.Fatal(err)
 			}
@@ -88,24 +81,6 @@ func BenchmarkConvert(b *testing.B) {
 // BenchmarkConvertDecode is the decode stage of BenchmarkConvert alone:
 // the reader's split and the workers' parse of the benchmark file.
 func BenchmarkConvertDecode(b *testing.B) {
-	data := convertInput(b, 20_000)
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	records := 0
-	for b.Loop() {
-		dec := csv.NewDecoder(bytes.NewReader(data), "bench", csv.Options{})
-		for {
-			c, err := dec.Next(b.Context(), 1000)
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			var batch pipeline.Batch
-			c.Decoder.DecodeChunk(c, &batch)
-			records += batch.Read
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(records), "ns/rec")
+	_, read := formattest.BenchDecode(b, format(csv.Options{}).NewDecoder, convertInput(b, 20_000))
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(read), "ns/rec")
 }

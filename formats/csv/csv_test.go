@@ -49,14 +49,6 @@ func TestConformance_SemicolonCRLF(t *testing.T) {
 
 func TestConformance_DefaultFields(t *testing.T) { formattest.Run(t, format(csv.Options{})) }
 
-func users(res formattest.Result) []profile.User {
-	us := make([]profile.User, len(res.Records))
-	for i, r := range res.Records {
-		us[i] = r.User
-	}
-	return us
-}
-
 func TestEncoder_MatchesGolden(t *testing.T) {
 	exportAs := csv.Options{
 		Fields:   []string{"user_id", "given_name", "family_name", "name", "username", "email", "email_verified", "identities[0].connection", "user_metadata.note", "created_at"},
@@ -72,19 +64,7 @@ func TestEncoder_MatchesGolden(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			got := formattest.Encode(t, csv.NewEncoder(opts), formattest.Users())
-			path := filepath.Join("testdata", name)
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := cmp.Diff(string(want), string(got)); d != "" {
-				t.Errorf("encoding differs from %s (-want +got):\n%s", path, d)
-			}
+			formattest.Golden(t, filepath.Join("testdata", name), got, *update)
 		})
 	}
 	t.Run("golden decodes to the users", func(t *testing.T) {
@@ -93,17 +73,11 @@ func TestEncoder_MatchesGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res := formattest.DecodeAll(t.Context(), t, csv.NewDecoder(bytes.NewReader(data), name, csv.Options{}), 2)
-			if res.Err != nil || len(res.Rejects) > 0 {
-				t.Fatalf("%s: %v, %d rejects", name, res.Err, len(res.Rejects))
-			}
 			var want []profile.User
 			for _, u := range formattest.Users() {
 				want = append(want, keepFields(includeSecrets)(u))
 			}
-			if d := cmp.Diff(want, users(res)); d != "" {
-				t.Errorf("%s decodes to other users (-want +got):\n%s", name, d)
-			}
+			formattest.CheckDecodes(t, format(csv.Options{}).NewDecoder, name, data, want)
 		}
 	})
 	t.Run("export_as names map back", func(t *testing.T) {
@@ -134,28 +108,15 @@ type outcome struct {
 	What string
 }
 
-func outcomes(res formattest.Result) []outcome {
-	var out []outcome
-	for _, o := range formattest.Outcomes(res) {
-		out = append(out, outcome(o))
-	}
-	return out
-}
+func outcomes(res formattest.Result) []outcome { return formattest.OutcomesAs[outcome](res) }
 
 func TestDecoder_InputShapes(t *testing.T) {
 	const parse = string(profile.CodeParse)
-	ok := func(lines ...int64) []outcome {
-		var out []outcome
-		for _, l := range lines {
-			out = append(out, outcome{Line: l, What: "ok"})
-		}
-		return out
-	}
-	tests := []struct {
-		name    string
-		in      string
-		want    []outcome
-		wantErr error
+	ok := formattest.OKAt[outcome]
+	formattest.CheckShapes(t, format(csv.Options{MaxRecordBytes: 64}).NewDecoder, []struct {
+		Name, In string
+		Want     []outcome
+		WantErr  error
 	}{
 		{"empty", "", nil, nil},
 		{"header only", "email,name\n", nil, nil},
@@ -180,20 +141,7 @@ func TestDecoder_InputShapes(t *testing.T) {
 		{"header not utf-8", "email,n\xffame\na@b.c,A\n", nil, csv.ErrHeader},
 		{"duplicate columns", "email,Email\na@b.c,d@e.f\n", nil, csv.ErrHeader},
 		{"column with a bad path", "email,email.domain\n", nil, csv.ErrHeader},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			for _, n := range []int{1, 2, 100} {
-				res := formattest.DecodeAll(t.Context(), t, csv.NewDecoder(strings.NewReader(tt.in), "t", csv.Options{MaxRecordBytes: 64}), n)
-				if !errors.Is(res.Err, tt.wantErr) {
-					t.Errorf("n=%d: error %v, want %v", n, res.Err, tt.wantErr)
-				}
-				if d := cmp.Diff(tt.want, outcomes(res)); d != "" {
-					t.Errorf("n=%d: outcomes differ (-want +got):\n%s", n, d)
-				}
-			}
-		})
-	}
+	})
 }
 
 func TestDecoder_ResolvesColumns(t *testing.T) {
@@ -222,7 +170,7 @@ func TestDecoder_ResolvesColumns(t *testing.T) {
 	}, {
 		UserID: "auth0|2", // empty cells are absent
 	}}
-	if d := cmp.Diff(want, users(res)); d != "" {
+	if d := cmp.Diff(want, res.Users()); d != "" {
 		t.Errorf("users differ (-want +got):\n%s", d)
 	}
 }
@@ -362,7 +310,7 @@ func TestEncoder_EmptySingleColumnRowIsNotBlank(t *testing.T) {
 	us := []profile.User{{Nickname: "a"}, {}, {Nickname: "b"}}
 	data := formattest.Encode(t, csv.NewEncoder(opts), us)
 	res := formattest.DecodeAll(t.Context(), t, csv.NewDecoder(bytes.NewReader(data), "t", opts), 10)
-	if d := cmp.Diff(us, users(res)); d != "" {
+	if d := cmp.Diff(us, res.Users()); d != "" {
 		t.Errorf("users differ (-want +got):\n%s", d)
 	}
 }

@@ -1,16 +1,12 @@
 package json_test
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/ferry-dev/ferry/fixtures/formattest"
 	"github.com/ferry-dev/ferry/formats/json"
@@ -38,30 +34,8 @@ func TestEncoder_MatchesGolden(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			got := formattest.Encode(t, json.NewEncoder(opts), formattest.Users())
-			path := filepath.Join("testdata", name)
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := cmp.Diff(string(want), string(got)); d != "" {
-				t.Errorf("encoding differs from %s (-want +got):\n%s", path, d)
-			}
-			res := formattest.DecodeAll(t.Context(), t, json.NewDecoder(bytes.NewReader(want), "golden", json.Options{}), 2)
-			if res.Err != nil || len(res.Rejects) > 0 {
-				t.Fatalf("decode golden: %v, %d rejects", res.Err, len(res.Rejects))
-			}
-			users := make([]profile.User, len(res.Records))
-			for i, r := range res.Records {
-				users[i] = r.User
-			}
-			if d := cmp.Diff(formattest.Users(), users); d != "" {
-				t.Errorf("golden decodes to other users (-want +got):\n%s", d)
-			}
+			want := formattest.Golden(t, filepath.Join("testdata", name), got, *update)
+			formattest.CheckDecodes(t, format(json.Options{}).NewDecoder, "golden", want, formattest.Users())
 		})
 	}
 }
@@ -73,28 +47,13 @@ type outcome struct {
 	What string
 }
 
-func outcomes(res formattest.Result) []outcome {
-	var out []outcome
-	for _, o := range formattest.Outcomes(res) {
-		out = append(out, outcome(o))
-	}
-	return out
-}
-
 func TestDecoder_InputShapes(t *testing.T) {
 	const parse = string(profile.CodeParse)
-	ok := func(lines ...int64) []outcome {
-		var out []outcome
-		for _, l := range lines {
-			out = append(out, outcome{Line: l, What: "ok"})
-		}
-		return out
-	}
-	tests := []struct {
-		name    string
-		in      string
-		want    []outcome
-		wantErr error
+	ok := formattest.OKAt[outcome]
+	formattest.CheckShapes(t, format(json.Options{MaxRecordBytes: 64}).NewDecoder, []struct {
+		Name, In string
+		Want     []outcome
+		WantErr  error
 	}{
 		{"empty", "", nil, nil},
 		{"whitespace", " \n\t ", nil, nil},
@@ -125,20 +84,7 @@ func TestDecoder_InputShapes(t *testing.T) {
 		{"data after the array", `[{}] []`, ok(1), json.ErrSyntax},
 		{"bracket closing the wrong kind", `[{},{"a":[}]`, ok(1), json.ErrSyntax},
 		{"element too large", `[{},{"name":"` + strings.Repeat("x", 100) + `"},{}]`, ok(1), json.ErrRecordTooLarge},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			for _, n := range []int{1, 2, 100} {
-				res := formattest.DecodeAll(t.Context(), t, json.NewDecoder(strings.NewReader(tt.in), "t", json.Options{MaxRecordBytes: 64}), n)
-				if !errors.Is(res.Err, tt.wantErr) {
-					t.Errorf("n=%d: error %v, want %v", n, res.Err, tt.wantErr)
-				}
-				if d := cmp.Diff(tt.want, outcomes(res)); d != "" {
-					t.Errorf("n=%d: outcomes differ (-want +got):\n%s", n, d)
-				}
-			}
-		})
-	}
+	})
 }
 
 func TestDecoder_SyntaxErrorNamesLineAndByte(t *testing.T) {

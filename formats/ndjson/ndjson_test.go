@@ -1,16 +1,12 @@
 package ndjson_test
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/ferry-dev/ferry/fixtures/formattest"
 	"github.com/ferry-dev/ferry/formats/ndjson"
@@ -31,30 +27,8 @@ func TestConformance(t *testing.T) { formattest.Run(t, format(ndjson.Options{}))
 
 func TestEncoder_MatchesGolden(t *testing.T) {
 	got := formattest.Encode(t, ndjson.NewEncoder(ndjson.Options{}), formattest.Users())
-	path := filepath.Join("testdata", "users.golden.ndjson")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff(string(want), string(got)); d != "" {
-		t.Errorf("encoding differs from %s (-want +got):\n%s", path, d)
-	}
-	res := formattest.DecodeAll(t.Context(), t, ndjson.NewDecoder(bytes.NewReader(want), "golden", ndjson.Options{}), 2)
-	if res.Err != nil || len(res.Rejects) > 0 {
-		t.Fatalf("decode golden: %v, %d rejects", res.Err, len(res.Rejects))
-	}
-	users := make([]profile.User, len(res.Records))
-	for i, r := range res.Records {
-		users[i] = r.User
-	}
-	if d := cmp.Diff(formattest.Users(), users); d != "" {
-		t.Errorf("golden decodes to other users (-want +got):\n%s", d)
-	}
+	want := formattest.Golden(t, filepath.Join("testdata", "users.golden.ndjson"), got, *update)
+	formattest.CheckDecodes(t, format(ndjson.Options{}).NewDecoder, "golden", want, formattest.Users())
 }
 
 // outcome is formattest.Outcome, local so that tables may leave out
@@ -64,27 +38,12 @@ type outcome struct {
 	What string
 }
 
-func outcomes(res formattest.Result) []outcome {
-	var out []outcome
-	for _, o := range formattest.Outcomes(res) {
-		out = append(out, outcome(o))
-	}
-	return out
-}
-
-func decode(t *testing.T, in string, n int) ([]outcome, []pipeline.Record, error) {
-	t.Helper()
-	res := formattest.DecodeAll(t.Context(), t, ndjson.NewDecoder(strings.NewReader(in), "t", ndjson.Options{MaxRecordBytes: 64}), n)
-	return outcomes(res), res.Records, res.Err
-}
-
 func TestDecoder_InputShapes(t *testing.T) {
 	const parse = string(profile.CodeParse)
-	tests := []struct {
-		name    string
-		in      string
-		want    []outcome
-		wantErr error
+	formattest.CheckShapes(t, format(ndjson.Options{MaxRecordBytes: 64}).NewDecoder, []struct {
+		Name, In string
+		Want     []outcome
+		WantErr  error
 	}{
 		{"empty", "", nil, nil},
 		{"blank lines only", "\n \n\t\r\n", nil, nil},
@@ -101,27 +60,15 @@ func TestDecoder_InputShapes(t *testing.T) {
 		{"invalid utf-8", "{\"name\":\"\xff\xfe\"}\n{}\n", []outcome{{1, parse}, {2, "ok"}}, nil},
 		{"bom inside", "{}\n\xef\xbb\xbf{}\n", []outcome{{1, "ok"}, {2, parse}}, nil},
 		{"line too long", "{}\n{\"name\":\"" + strings.Repeat("x", 100) + "\"}\n{}\n", []outcome{{1, "ok"}}, ndjson.ErrRecordTooLarge},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			for _, n := range []int{1, 2, 100} {
-				got, _, err := decode(t, tt.in, n)
-				if !errors.Is(err, tt.wantErr) {
-					t.Errorf("n=%d: error %v, want %v", n, err, tt.wantErr)
-				}
-				if d := cmp.Diff(tt.want, got); d != "" {
-					t.Errorf("n=%d: outcomes differ (-want +got):\n%s", n, d)
-				}
-			}
-		})
-	}
+	})
 }
 
 func TestDecoder_KeepsTypeIssuesOnTheRecord(t *testing.T) {
-	_, recs, err := decode(t, `{"email":"a@b.c","email_verified":"maybe"}`+"\n", 10)
-	if err != nil || len(recs) != 1 {
-		t.Fatalf("got %d records, error %v; want 1 record", len(recs), err)
+	res := formattest.DecodeAll(t.Context(), t, ndjson.NewDecoder(strings.NewReader(`{"email":"a@b.c","email_verified":"maybe"}`+"\n"), "t", ndjson.Options{MaxRecordBytes: 64}), 10)
+	if res.Err != nil || len(res.Records) != 1 {
+		t.Fatalf("got %d records, error %v; want 1 record", len(res.Records), res.Err)
 	}
+	recs := res.Records
 	if len(recs[0].Issues) != 1 || recs[0].Issues[0].Path != "email_verified" {
 		t.Errorf("issues %v, want one at email_verified", recs[0].Issues)
 	}

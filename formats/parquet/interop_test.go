@@ -12,11 +12,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ferry-dev/ferry/fixtures"
 	"github.com/ferry-dev/ferry/fixtures/formattest"
 	"github.com/ferry-dev/ferry/formats/internal/columnar"
 	"github.com/ferry-dev/ferry/formats/internal/columnartest"
-	"github.com/ferry-dev/ferry/profile"
 )
 
 var (
@@ -24,33 +22,11 @@ var (
 	updateDuckDB = flag.Bool("update-duckdb", false, "rewrite the Parquet files DuckDB writes into testdata (needs node)")
 )
 
-// interopUsers are the users the interoperability tests carry: the tricky
-// ones, then generated ones with every kind of attribute.
-func interopUsers(n int) []profile.User {
-	users := formattest.Users()
-	g := fixtures.New(fixtures.Options{Seed: 7})
-	for i := range n {
-		var u profile.User
-		g.User(int64(i), &u)
-		users = append(users, u)
-	}
-	return users
-}
-
-func writeTemp(t *testing.T, name string, data []byte) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func TestDuckDB_ReadsEveryValueFerryWrites(t *testing.T) {
 	duckdbDir(t)
-	users := interopUsers(400)
+	users := columnartest.InteropUsers(400)
 	opts := Options{IncludeSecrets: true, RowGroupRows: 150, Flatten: []string{"user_metadata.bio", "app_metadata.plan"}}
-	path := writeTemp(t, "ferry.parquet", encodeFile(t, opts, users, 64))
+	path := columnartest.WriteTemp(t, "ferry.parquet", encodeFile(t, opts, users, 64))
 	src := "read_parquet(" + sqlString(path) + ")"
 	out := duckdb(t,
 		`SELECT to_json(t)::VARCHAR, app_metadata::VARCHAR, user_metadata::VARCHAR, custom_password_hash::VARCHAR, extra::VARCHAR FROM
@@ -117,9 +93,9 @@ func rowGroupsOf(n, per, rows int) int {
 
 func TestFerry_ReadsWhatDuckDBRewrites(t *testing.T) {
 	duckdbDir(t)
-	users := interopUsers(2100) // more than DuckDB's 2048-row groups: two row groups without page index
+	users := columnartest.InteropUsers(2100) // more than DuckDB's 2048-row groups: two row groups without page index
 	opts := Options{IncludeSecrets: true}
-	in := writeTemp(t, "ferry.parquet", encodeFile(t, opts, users, 1000))
+	in := columnartest.WriteTemp(t, "ferry.parquet", encodeFile(t, opts, users, 1000))
 	out := filepath.Join(filepath.Dir(in), "duck.parquet")
 	duckdb(t, `COPY (SELECT * FROM read_parquet(`+sqlString(in)+`)) TO `+sqlString(out)+
 		` (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1024)`)
@@ -128,7 +104,7 @@ func TestFerry_ReadsWhatDuckDBRewrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := decodeAll(t, data, opts, 1000)
-	checkRoundTrip(t, res, users)
+	columnartest.CheckRoundTrip(t, res, users)
 }
 
 func decodeAll(t *testing.T, data []byte, opts Options, n int) formattest.Result {
@@ -142,21 +118,6 @@ func decodeAll(t *testing.T, data []byte, opts Options, n int) formattest.Result
 		t.Fatalf("decode: %v", res.Err)
 	}
 	return res
-}
-
-func checkRoundTrip(t *testing.T, res formattest.Result, want []profile.User) {
-	t.Helper()
-	if len(res.Rejects) > 0 {
-		t.Errorf("%d rejects, first %v", len(res.Rejects), res.Rejects[0].Issues)
-	}
-	got := make([]profile.User, len(res.Records))
-	for i, r := range res.Records {
-		got[i] = r.User
-		if len(r.Issues) > 0 {
-			t.Errorf("record %d: issues %v", i, r.Issues)
-		}
-	}
-	columnartest.CheckUsers(t, want, got)
 }
 
 // The Parquet files in testdata are written by DuckDB from the statements
@@ -185,37 +146,7 @@ func TestDecoder_ReadsDuckDBFiles(t *testing.T) {
 				t.Fatal(err)
 			}
 			res := decodeAll(t, data, Options{}, 2)
-			got := goldenLines(res)
-			golden := "testdata/" + name + ".golden.ndjson"
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := cmp.Diff(string(want), string(got)); d != "" {
-				t.Errorf("decoded users differ (-golden +got):\n%s", d)
-			}
+			formattest.Golden(t, "testdata/"+name+".golden.ndjson", columnartest.GoldenLines(res, false), *update)
 		})
 	}
-}
-
-// goldenLines writes each record (and reject) as one line: its row, the
-// user and its issues.
-func goldenLines(res formattest.Result) []byte {
-	var b []byte
-	for _, r := range res.Records {
-		b = fmt.Appendf(b, `{"row":%d,"user":`, r.Origin.Line)
-		b = profile.AppendJSON(b, &r.User)
-		is, _ := json.Marshal(r.Issues)
-		b = fmt.Appendf(b, `,"issues":%s}`+"\n", is)
-	}
-	for _, r := range res.Rejects {
-		is, _ := json.Marshal(r.Issues)
-		b = fmt.Appendf(b, `{"row":%d,"rejected":%s}`+"\n", r.Origin.Line, is)
-	}
-	return b
 }

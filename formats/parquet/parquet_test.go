@@ -48,6 +48,6 @@ func TestStreamDecoder_ReadsParquetFromAStream(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		res := formattest.DecodeAll(t.Context(), t, dec, 2)
-		checkRoundTrip(t, res, users)
+		columnartest.CheckRoundTrip(t, res, users)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ferry-dev/ferry/fixtures/formattest"
+	"github.com/ferry-dev/ferry/formats/internal/columnartest"
 	"github.com/ferry-dev/ferry/pipeline"
 )
 
@@ -69,7 +70,7 @@ func TestDecoder_ReadsEachSmallRowGroupAtOnce(t *testing.T) {
 					t.Fatal(err)
 				}
 				res := formattest.DecodeAll(t.Context(), t, dec, tc.run)
-				checkRoundTrip(t, res, users[tc.skip:])
+				columnartest.CheckRoundTrip(t, res, users[tc.skip:])
 				reads[i] = cr.reads.Load()
 			}
 			t.Logf("decoding took %d reads page by page, %d with row groups read at once", reads[0], reads[1])
@@ -112,7 +113,7 @@ func TestDecoder_ReadsRowGroupsAboveTheCapPageByPage(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dec, cr := openCounted(t, data, tc.maxSpan)
 			res := formattest.DecodeAll(t.Context(), t, dec, 40)
-			checkRoundTrip(t, res, users)
+			columnartest.CheckRoundTrip(t, res, users)
 			n := cr.reads.Load()
 			t.Logf("%d reads for %d row groups, %d of them above the cap of the third case", n, rgs, above)
 			if n <= tc.minReads || (tc.maxReads > 0 && n > tc.maxReads) {
@@ -166,7 +167,7 @@ func TestDecoder_DecodesRunsConcurrentlyFromRowGroupsReadAtOnce(t *testing.T) {
 				res.Records = append(res.Records, b.Records...)
 				res.Rejects = append(res.Rejects, b.Rejects...)
 			}
-			checkRoundTrip(t, res, users)
+			columnartest.CheckRoundTrip(t, res, users)
 			if n := cr.reads.Load(); tc.maxReads > 0 && n > tc.maxReads {
 				t.Errorf("%d reads of 8 row groups decoded by 4 workers, want at most %d", n, tc.maxReads)
 			}
@@ -229,7 +230,7 @@ func TestDecoder_ReadsARowGroupWhileAnotherIsBeingRead(t *testing.T) {
 	close(gr.gate)
 	<-done
 	<-decoded
-	checkRoundTrip(t, formattest.Result{Records: append(b0.Records, b1.Records...)}, users)
+	columnartest.CheckRoundTrip(t, formattest.Result{Records: append(b0.Records, b1.Records...)}, users)
 }
 
 func TestSpanReader_AnswersReadsWithinItsBytesFromMemory(t *testing.T) {

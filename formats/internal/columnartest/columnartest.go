@@ -5,6 +5,10 @@
 // batch), so that batched and one-batch outputs differ in bytes but not in
 // records. It reuses formattest's users and its DecodeAll, which checks the
 // decoder contract on every chunk.
+//
+// Both formats' benchmarks are BenchEncode and BenchDecode here, on the
+// users of BenchBatches, and their interoperability tests share
+// InteropUsers, WriteTemp, GoldenLines and the Node helpers.
 package columnartest
 
 import (
@@ -43,7 +47,6 @@ const source = "columnartest-input"
 // on workers goroutines, and writes them in order as the file sink does.
 func Write(tb testing.TB, f Format, users []profile.User, per, workers int) []byte {
 	tb.Helper()
-	enc := f.NewEncoder()
 	if per <= 0 {
 		per = max(len(users), 1)
 	}
@@ -55,13 +58,23 @@ func Write(tb testing.TB, f Format, users []profile.User, per, workers int) []by
 		}
 		batches = append(batches, b)
 	}
+	var buf bytes.Buffer
+	WriteBatches(tb, f, f.NewEncoder(), batches, workers, &buf)
+	return buf.Bytes()
+}
+
+// WriteBatches encodes batches with enc on workers goroutines, each into
+// its Out (reusing its capacity), and writes them in order to w as one
+// file of f, as the pipeline and the file sink do.
+func WriteBatches(tb testing.TB, f Format, enc pipeline.Encoder, batches []*pipeline.Batch, workers int, w io.Writer) {
+	tb.Helper()
 	errs := make([]error, len(batches))
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range max(workers, 1) {
 		wg.Go(func() {
 			for i := range next {
-				batches[i].Out, errs[i] = enc.Encode(nil, batches[i])
+				batches[i].Out, errs[i] = enc.Encode(batches[i].Out[:0], batches[i])
 			}
 		})
 	}
@@ -70,34 +83,33 @@ func Write(tb testing.TB, f Format, users []profile.User, per, workers int) []by
 	}
 	close(next)
 	wg.Wait()
-	var buf bytes.Buffer
-	if f.NewWriter == nil {
-		buf.Write(enc.Header())
-		for i, b := range batches {
-			if errs[i] != nil {
-				tb.Fatalf("encode batch %d: %v", i, errs[i])
-			}
-			buf.Write(b.Out)
+	for i, err := range errs {
+		if err != nil {
+			tb.Fatalf("encode batch %d: %v", i, err)
 		}
-		buf.Write(enc.Footer())
-		return buf.Bytes()
 	}
-	w, err := f.NewWriter(&buf, enc)
+	if f.NewWriter == nil {
+		out := append([]byte(nil), enc.Header()...)
+		for _, b := range batches {
+			out = append(out, b.Out...)
+		}
+		if _, err := w.Write(append(out, enc.Footer()...)); err != nil {
+			tb.Fatalf("write: %v", err)
+		}
+		return
+	}
+	fw, err := f.NewWriter(w, enc)
 	if err != nil {
 		tb.Fatalf("new writer: %v", err)
 	}
 	for i, b := range batches {
-		if errs[i] != nil {
-			tb.Fatalf("encode batch %d: %v", i, errs[i])
-		}
-		if err := w.WriteBatch(b); err != nil {
+		if err := fw.WriteBatch(b); err != nil {
 			tb.Fatalf("write batch %d: %v", i, err)
 		}
 	}
-	if err := w.Close(); err != nil {
+	if err := fw.Close(); err != nil {
 		tb.Fatalf("close: %v", err)
 	}
-	return buf.Bytes()
 }
 
 func (f Format) kept(us []profile.User) []profile.User {
@@ -183,27 +195,7 @@ func Run(t *testing.T, f Format) {
 		if err != nil {
 			t.Fatalf("new decoder: %v", err)
 		}
-		var chunks []*pipeline.Chunk
-		for {
-			c, err := dec.Next(t.Context(), 9)
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				t.Fatalf("next: %v", err)
-			}
-			chunks = append(chunks, c)
-		}
-		batches := make([]pipeline.Batch, len(chunks))
-		var wg sync.WaitGroup
-		for i, c := range chunks {
-			wg.Go(func() { c.Decoder.DecodeChunk(c, &batches[i]) })
-		}
-		wg.Wait()
-		var got []pipeline.Record
-		for i := range batches {
-			got = append(got, batches[i].Records...)
-		}
+		got := formattest.DecodeConcurrently(t, dec, 9)
 		if d := cmp.Diff(ref.Records, got); d != "" {
 			t.Errorf("concurrent decode differs (-sequential +concurrent):\n%s", d)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ferry-dev/ferry/fixtures/formattest"
 	"github.com/ferry-dev/ferry/profile"
 )
 
@@ -41,4 +42,19 @@ func canonical(u profile.User) []byte {
 		}
 	}
 	return profile.AppendJSON(nil, &u)
+}
+
+// CheckRoundTrip fails t unless res holds the users of want (see
+// CheckUsers), without a reject or a record with issues.
+func CheckRoundTrip(t *testing.T, res formattest.Result, want []profile.User) {
+	t.Helper()
+	if len(res.Rejects) > 0 {
+		t.Errorf("%d rejects, first %v", len(res.Rejects), res.Rejects[0].Issues)
+	}
+	for i, r := range res.Records {
+		if len(r.Issues) > 0 {
+			t.Errorf("record %d: issues %v", i, r.Issues)
+		}
+	}
+	CheckUsers(t, want, res.Users())
 }
