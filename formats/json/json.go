@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"unicode/utf8"
 
 	"github.com/ferry-dev/ferry/formats/internal/input"
+	"github.com/ferry-dev/ferry/formats/internal/jsonobject"
 	"github.com/ferry-dev/ferry/pipeline"
 	"github.com/ferry-dev/ferry/profile"
 )
@@ -447,40 +447,9 @@ func (chunkDecoder) DecodeChunk(c *pipeline.Chunk, b *pipeline.Batch) {
 		at := pipeline.Position{Source: c.Source, Line: line, Index: index}
 		line += int64(bytes.Count(elem, nl))
 		index++
-		if elem[0] != '{' {
-			b.Rejects = append(b.Rejects, parseReject(at, "array element is not a JSON object"))
-			continue
-		}
-		b.Records = append(b.Records, pipeline.Record{Origin: at})
-		r := &b.Records[len(b.Records)-1]
-		is, err := profile.DecodeJSON(elem, &r.User)
-		if err != nil {
-			b.Records[len(b.Records)-1] = pipeline.Record{}
-			b.Records = b.Records[:len(b.Records)-1]
-			b.Rejects = append(b.Rejects, parseReject(at, syntaxMessage(elem, err)))
-			continue
-		}
-		r.Issues = is
+		jsonobject.Decode(b, at, elem, "array element is not a JSON object")
 	}
 	b.Read += int(index - c.Index)
-}
-
-// syntaxMessage describes why DecodeJSON refused elem: invalid UTF-8
-// (checked only now: DecodeJSON accepts nothing else, so valid text needs
-// no second pass), else the position and rule of a *profile.SyntaxError
-// (which never quotes the text), else a fixed message.
-func syntaxMessage(elem []byte, err error) string {
-	if !utf8.Valid(elem) {
-		return "invalid UTF-8"
-	}
-	if se, ok := errors.AsType[*profile.SyntaxError](err); ok {
-		return "malformed JSON object: " + se.Error()
-	}
-	return "malformed JSON object"
-}
-
-func parseReject(at pipeline.Position, msg string) pipeline.Reject {
-	return pipeline.Reject{Origin: at, Issues: profile.Issues{{Code: profile.CodeParse, Message: msg}}}
 }
 
 // Encoder writes a JSON array, one compact object per line: "[" then the

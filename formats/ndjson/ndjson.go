@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"unicode/utf8"
 
 	"github.com/ferry-dev/ferry/formats/internal/input"
+	"github.com/ferry-dev/ferry/formats/internal/jsonobject"
 	"github.com/ferry-dev/ferry/pipeline"
 	"github.com/ferry-dev/ferry/profile"
 )
@@ -246,40 +246,9 @@ func (chunkDecoder) DecodeChunk(c *pipeline.Chunk, b *pipeline.Batch) {
 		pos := pipeline.Position{Source: c.Source, Line: line, Index: index}
 		line++
 		index++
-		if l[0] != '{' {
-			b.Rejects = append(b.Rejects, parseReject(pos, "line is not a JSON object"))
-			continue
-		}
-		b.Records = append(b.Records, pipeline.Record{Origin: pos})
-		r := &b.Records[len(b.Records)-1]
-		is, err := profile.DecodeJSON(l, &r.User)
-		if err != nil {
-			b.Records[len(b.Records)-1] = pipeline.Record{}
-			b.Records = b.Records[:len(b.Records)-1]
-			b.Rejects = append(b.Rejects, parseReject(pos, syntaxMessage(l, err)))
-			continue
-		}
-		r.Issues = is
+		jsonobject.Decode(b, pos, l, "line is not a JSON object")
 	}
 	b.Read += int(index - c.Index)
-}
-
-// syntaxMessage describes why DecodeJSON refused line l: invalid UTF-8
-// (checked only now: DecodeJSON accepts nothing else, so valid text needs
-// no second pass), else the position and rule of a *profile.SyntaxError
-// (which never quotes the text), else a fixed message.
-func syntaxMessage(l []byte, err error) string {
-	if !utf8.Valid(l) {
-		return "invalid UTF-8"
-	}
-	if se, ok := errors.AsType[*profile.SyntaxError](err); ok {
-		return "malformed JSON object: " + se.Error()
-	}
-	return "malformed JSON object"
-}
-
-func parseReject(pos pipeline.Position, msg string) pipeline.Reject {
-	return pipeline.Reject{Origin: pos, Issues: profile.Issues{{Code: profile.CodeParse, Message: msg}}}
 }
 
 // Encoder writes one compact JSON object per line, each ended by '\n'. It

@@ -1,97 +1,31 @@
 package sqlite
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/ferry-dev/ferry/profile"
+	"github.com/ferry-dev/ferry/sinks/internal/sqlstore"
 )
-
-// Column indexes of the users table, in table order.
-const (
-	colUserID = iota
-	colConnection
-	colEmail
-	colEmailVerified
-	colPhoneNumber
-	colPhoneVerified
-	colUsername
-	colGivenName
-	colFamilyName
-	colName
-	colNickname
-	colPicture
-	colBlocked
-	colCreatedAt
-	colUpdatedAt
-	colLastLogin
-	colLastPasswordReset
-	colLastIP
-	colLoginsCount
-	colIdentities
-	colAppMetadata
-	colUserMetadata
-	colMFAFactors
-	colPasswordHash
-	colCustomPasswordHash
-	colExtra
-	numCols
-)
-
-// columnNames are the users table's columns in table order.
-var columnNames = [numCols]string{
-	"user_id", "connection", "email", "email_verified", "phone_number",
-	"phone_verified", "username", "given_name", "family_name", "name",
-	"nickname", "picture", "blocked", "created_at", "updated_at", "last_login",
-	"last_password_reset", "last_ip", "logins_count", "identities",
-	"app_metadata", "user_metadata", "mfa_factors", "password_hash",
-	"custom_password_hash", "extra",
-}
-
-// upsertable are the columns an upsert may change (spec §1, §5): names,
-// picture, email_verified, both metadata objects (replaced whole) and the
-// custom password hash.
-var upsertable = [...]int{
-	colEmailVerified, colGivenName, colFamilyName, colName, colNickname,
-	colPicture, colAppMetadata, colUserMetadata, colCustomPasswordHash,
-}
 
 // Columns returns the names of the users table's columns in table order.
 // "connection" is the store's own column (the connection a user was
 // imported into); "extra" holds the unknown attributes as one JSON object;
 // every other column is the profile attribute of the same name.
-func Columns() []string { return slices.Clone(columnNames[:]) }
-
-// columnIndex returns the position of the named column in Columns, or -1.
-func columnIndex(name string) int {
-	for i, c := range columnNames {
-		if c == name {
-			return i
-		}
-	}
-	return -1
-}
-
-// timeLayout is the fixed-width UTC form timestamps are stored in, so that
-// text order is time order.
-const timeLayout = "2006-01-02T15:04:05.000000Z"
+func Columns() []string { return sqlstore.Columns() }
 
 // DefaultConnection is the connection users are stored under when
 // Options.Connection is empty: Auth0's default database connection.
-const DefaultConnection = "Username-Password-Authentication"
+const DefaultConnection = sqlstore.DefaultConnection
 
 // ErrCorrupt is returned when a stored row cannot be read back into a
 // profile.
-var ErrCorrupt = errors.New("corrupt store row")
+var ErrCorrupt = sqlstore.ErrCorrupt
 
 // row holds one user's column values: nil (SQL NULL), string or int64.
-type row [numCols]any
+type row [sqlstore.NumCols]any
 
 // equal reports whether two rows hold the same values.
 func (r *row) equal(o *row) bool {
@@ -109,27 +43,7 @@ func (r *row) equal(o *row) bool {
 // phone number). It is deterministic, so a rerun of the same input yields
 // the same ids, and it returns "" when the user has none of the three.
 func DeriveUserID(connection string, u *profile.User) string {
-	kind, v := "email", u.Email
-	if v == "" {
-		kind, v = "username", u.Username
-	}
-	if v == "" {
-		kind, v = "phone_number", u.PhoneNumber
-	}
-	if v == "" {
-		return ""
-	}
-	h := sha256.New()
-	h.Write([]byte(connection))
-	h.Write([]byte{0})
-	h.Write([]byte(kind))
-	h.Write([]byte{0})
-	h.Write([]byte(v))
-	var sum [sha256.Size]byte
-	var out [len("auth0|") + 24]byte
-	copy(out[:], "auth0|")
-	hex.Encode(out[len("auth0|"):], h.Sum(sum[:0])[:12])
-	return string(out[:])
+	return sqlstore.DeriveUserID(connection, u)
 }
 
 // encoder turns profiles into rows. It keeps a scratch buffer between
@@ -150,51 +64,51 @@ func (e *encoder) encode(u *profile.User, r *row) (profile.Issues, error) {
 			issues.Add(profile.CodeRequired, "user_id", "user without user_id needs an email, username or phone_number to derive one")
 		}
 	}
-	r[colUserID] = id
-	r[colConnection] = e.connection
-	r[colEmail] = text(u.Email)
-	r[colEmailVerified] = boolean(u.EmailVerified)
-	r[colPhoneNumber] = text(u.PhoneNumber)
-	r[colPhoneVerified] = boolean(u.PhoneVerified)
-	r[colUsername] = text(u.Username)
-	r[colGivenName] = text(u.GivenName)
-	r[colFamilyName] = text(u.FamilyName)
-	r[colName] = text(u.Name)
-	r[colNickname] = text(u.Nickname)
-	r[colPicture] = text(u.Picture)
-	r[colBlocked] = boolean(u.Blocked)
-	e.time(r, colCreatedAt, u.CreatedAt, &issues)
-	e.time(r, colUpdatedAt, u.UpdatedAt, &issues)
-	e.time(r, colLastLogin, u.LastLogin, &issues)
-	e.time(r, colLastPasswordReset, u.LastPasswordReset, &issues)
-	r[colLastIP] = text(u.LastIP)
+	r[sqlstore.ColUserID] = id
+	r[sqlstore.ColConnection] = e.connection
+	r[sqlstore.ColEmail] = text(u.Email)
+	r[sqlstore.ColEmailVerified] = boolean(u.EmailVerified)
+	r[sqlstore.ColPhoneNumber] = text(u.PhoneNumber)
+	r[sqlstore.ColPhoneVerified] = boolean(u.PhoneVerified)
+	r[sqlstore.ColUsername] = text(u.Username)
+	r[sqlstore.ColGivenName] = text(u.GivenName)
+	r[sqlstore.ColFamilyName] = text(u.FamilyName)
+	r[sqlstore.ColName] = text(u.Name)
+	r[sqlstore.ColNickname] = text(u.Nickname)
+	r[sqlstore.ColPicture] = text(u.Picture)
+	r[sqlstore.ColBlocked] = boolean(u.Blocked)
+	e.time(r, sqlstore.ColCreatedAt, u.CreatedAt, &issues)
+	e.time(r, sqlstore.ColUpdatedAt, u.UpdatedAt, &issues)
+	e.time(r, sqlstore.ColLastLogin, u.LastLogin, &issues)
+	e.time(r, sqlstore.ColLastPasswordReset, u.LastPasswordReset, &issues)
+	r[sqlstore.ColLastIP] = text(u.LastIP)
 	if u.LoginsCount.Valid {
-		r[colLoginsCount] = u.LoginsCount.V
+		r[sqlstore.ColLoginsCount] = u.LoginsCount.V
 	}
 	if len(u.Identities) > 0 {
 		s, err := e.member(&profile.User{Identities: u.Identities}, "identities")
 		if err != nil {
 			return nil, err
 		}
-		r[colIdentities] = s
+		r[sqlstore.ColIdentities] = s
 	}
-	r[colAppMetadata] = raw(u.AppMetadata)
-	r[colUserMetadata] = raw(u.UserMetadata)
+	r[sqlstore.ColAppMetadata] = raw(u.AppMetadata)
+	r[sqlstore.ColUserMetadata] = raw(u.UserMetadata)
 	if len(u.MFAFactors) > 0 {
 		s, err := e.member(&profile.User{MFAFactors: u.MFAFactors}, "mfa_factors")
 		if err != nil {
 			return nil, err
 		}
-		r[colMFAFactors] = s
+		r[sqlstore.ColMFAFactors] = s
 	}
-	r[colPasswordHash] = text(u.PasswordHash)
-	r[colCustomPasswordHash] = raw(u.CustomPasswordHash)
+	r[sqlstore.ColPasswordHash] = text(u.PasswordHash)
+	r[sqlstore.ColCustomPasswordHash] = raw(u.CustomPasswordHash)
 	if len(u.Extra) > 0 {
 		e.buf = profile.AppendJSON(e.buf[:0], &profile.User{Extra: u.Extra})
 		if len(e.buf) < 2 || e.buf[0] != '{' || e.buf[len(e.buf)-1] != '}' {
 			return nil, errors.New("sqlite: encode extra: profile codec returned no object")
 		}
-		r[colExtra] = string(e.buf)
+		r[sqlstore.ColExtra] = string(e.buf)
 	}
 	return issues, nil
 }
@@ -213,46 +127,12 @@ func (e *encoder) member(u *profile.User, key string) (string, error) {
 }
 
 func (e *encoder) time(r *row, col int, t time.Time, issues *profile.Issues) {
-	if t.IsZero() {
+	t, ok := sqlstore.StorableTime(t, col, issues)
+	if !ok {
 		return
 	}
-	t = t.UTC()
-	if y := t.Year(); y < 0 || y > 9999 {
-		issues.Add(profile.CodeFormat, columnNames[col], "timestamp outside the years 0000-9999")
-		return
-	}
-	e.buf = appendTime(e.buf[:0], t)
+	e.buf = sqlstore.AppendTime(e.buf[:0], t)
 	r[col] = string(e.buf)
-}
-
-// appendTime appends t, which must be UTC in the years 0-9999, in
-// timeLayout: what t.AppendFormat(dst, timeLayout) gives, several times
-// faster.
-func appendTime(dst []byte, t time.Time) []byte {
-	y, mo, d := t.Date()
-	h, mi, s := t.Clock()
-	var b [len(timeLayout)]byte
-	put := func(at, width, v int) {
-		for i := at + width - 1; i >= at; i-- {
-			b[i] = byte('0' + v%10)
-			v /= 10
-		}
-	}
-	put(0, 4, y)
-	b[4] = '-'
-	put(5, 2, int(mo))
-	b[7] = '-'
-	put(8, 2, d)
-	b[10] = 'T'
-	put(11, 2, h)
-	b[13] = ':'
-	put(14, 2, mi)
-	b[16] = ':'
-	put(17, 2, s)
-	b[19] = '.'
-	put(20, 6, t.Nanosecond()/1000)
-	b[26] = 'Z'
-	return append(dst, b[:]...)
 }
 
 func text(s string) any {
@@ -294,7 +174,7 @@ type Row struct {
 func NewRow(columns []string) (*Row, error) {
 	r := &Row{cols: make([]int, len(columns)), vals: make([]any, len(columns)), dest: make([]any, len(columns))}
 	for i, name := range columns {
-		c := columnIndex(name)
+		c := sqlstore.ColumnIndex(name)
 		if c < 0 {
 			return nil, fmt.Errorf("sqlite: no column %q in users", name)
 		}
@@ -310,7 +190,7 @@ func (r *Row) Dest() []any { return r.dest }
 // UserID returns the scanned user_id, or "" when it was not selected.
 func (r *Row) UserID() string {
 	for i, c := range r.cols {
-		if c == colUserID {
+		if c == sqlstore.ColUserID {
 			s, _ := r.vals[i].(string)
 			return s
 		}
@@ -333,115 +213,74 @@ func (r *Row) User(u *profile.User) error {
 		}
 		var err error
 		switch c {
-		case colUserID:
+		case sqlstore.ColUserID:
 			u.UserID, err = str(v)
-		case colConnection:
-		case colEmail:
+		case sqlstore.ColConnection:
+		case sqlstore.ColEmail:
 			u.Email, err = str(v)
-		case colEmailVerified:
+		case sqlstore.ColEmailVerified:
 			u.EmailVerified, err = boolOf(v)
-		case colPhoneNumber:
+		case sqlstore.ColPhoneNumber:
 			u.PhoneNumber, err = str(v)
-		case colPhoneVerified:
+		case sqlstore.ColPhoneVerified:
 			u.PhoneVerified, err = boolOf(v)
-		case colUsername:
+		case sqlstore.ColUsername:
 			u.Username, err = str(v)
-		case colGivenName:
+		case sqlstore.ColGivenName:
 			u.GivenName, err = str(v)
-		case colFamilyName:
+		case sqlstore.ColFamilyName:
 			u.FamilyName, err = str(v)
-		case colName:
+		case sqlstore.ColName:
 			u.Name, err = str(v)
-		case colNickname:
+		case sqlstore.ColNickname:
 			u.Nickname, err = str(v)
-		case colPicture:
+		case sqlstore.ColPicture:
 			u.Picture, err = str(v)
-		case colBlocked:
+		case sqlstore.ColBlocked:
 			u.Blocked, err = boolOf(v)
-		case colCreatedAt:
+		case sqlstore.ColCreatedAt:
 			u.CreatedAt, err = timeOf(v)
-		case colUpdatedAt:
+		case sqlstore.ColUpdatedAt:
 			u.UpdatedAt, err = timeOf(v)
-		case colLastLogin:
+		case sqlstore.ColLastLogin:
 			u.LastLogin, err = timeOf(v)
-		case colLastPasswordReset:
+		case sqlstore.ColLastPasswordReset:
 			u.LastPasswordReset, err = timeOf(v)
-		case colLastIP:
+		case sqlstore.ColLastIP:
 			u.LastIP, err = str(v)
-		case colLoginsCount:
+		case sqlstore.ColLoginsCount:
 			n, ok := v.(int64)
 			if !ok {
 				err = errType
 			}
 			u.LoginsCount = profile.IntOf(n)
-		case colIdentities:
+		case sqlstore.ColIdentities:
 			identities, err = str(v)
-		case colAppMetadata:
+		case sqlstore.ColAppMetadata:
 			u.AppMetadata, err = rawOf(v)
-		case colUserMetadata:
+		case sqlstore.ColUserMetadata:
 			u.UserMetadata, err = rawOf(v)
-		case colMFAFactors:
+		case sqlstore.ColMFAFactors:
 			mfa, err = str(v)
-		case colPasswordHash:
+		case sqlstore.ColPasswordHash:
 			u.PasswordHash, err = str(v)
-		case colCustomPasswordHash:
+		case sqlstore.ColCustomPasswordHash:
 			u.CustomPasswordHash, err = rawOf(v)
-		case colExtra:
+		case sqlstore.ColExtra:
 			extra, err = str(v)
 		}
 		if err != nil {
-			return fmt.Errorf("%w: column %s: %w", ErrCorrupt, columnNames[c], err)
+			return fmt.Errorf("%w: column %s: %w", ErrCorrupt, sqlstore.ColumnName(c), err)
 		}
 	}
-	if identities == "" && mfa == "" && extra == "" {
-		return nil
-	}
-	return r.nested(u, identities, mfa, extra)
+	var err error
+	r.buf, err = sqlstore.DecodeNested(r.buf, u, identities, mfa, extra, isNotEmpty)
+	return err
 }
 
-// nested decodes the JSON columns that hold profile structures (identities,
-// mfa_factors, extra) with the profile codec, in one document.
-func (r *Row) nested(u *profile.User, identities, mfa, extra string) error {
-	b := append(r.buf[:0], '{')
-	if identities != "" {
-		b = append(b, `"identities":`...)
-		b = append(b, identities...)
-	}
-	if mfa != "" {
-		if len(b) > 1 {
-			b = append(b, ',')
-		}
-		b = append(b, `"mfa_factors":`...)
-		b = append(b, mfa...)
-	}
-	if extra != "" {
-		inner := strings.TrimSpace(extra)
-		if len(inner) < 2 || inner[0] != '{' || inner[len(inner)-1] != '}' {
-			return fmt.Errorf("%w: column extra: not a JSON object", ErrCorrupt)
-		}
-		inner = strings.TrimSpace(inner[1 : len(inner)-1])
-		if inner != "" {
-			if len(b) > 1 {
-				b = append(b, ',')
-			}
-			b = append(b, inner...)
-		}
-	}
-	b = append(b, '}')
-	r.buf = b
-	var tmp profile.User
-	issues, err := profile.DecodeJSON(b, &tmp)
-	if err != nil {
-		return fmt.Errorf("%w: columns identities, mfa_factors, extra: %w", ErrCorrupt, err)
-	}
-	if len(issues) > 0 {
-		return fmt.Errorf("%w: %w: %s", ErrCorrupt, profile.ErrInvalid, issues.Error())
-	}
-	u.Identities = tmp.Identities
-	u.MFAFactors = tmp.MFAFactors
-	u.Extra = tmp.Extra
-	return nil
-}
+// isNotEmpty reports whether a JSON column holds a value: SQLite's store
+// takes an empty text, like NULL, for none.
+func isNotEmpty(s string) bool { return s != "" }
 
 var errType = errors.New("unexpected type")
 
@@ -474,9 +313,5 @@ func timeOf(v any) (time.Time, error) {
 	if !ok {
 		return time.Time{}, errType
 	}
-	t, err := time.Parse(timeLayout, s)
-	if err != nil {
-		return time.Time{}, errors.New("not a timestamp of the form " + timeLayout)
-	}
-	return t, nil
+	return sqlstore.ParseTime(s)
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/ferry-dev/ferry/sinks/internal/sqlstore"
 )
 
 // SchemaVersion is the version of the store schema this package writes.
@@ -88,7 +90,7 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
 			return fmt.Errorf("sqlite: migrate to version %d: %w", i+1, err)
 		}
-		now := time.Now().UTC().Format(timeLayout)
+		now := time.Now().UTC().Format(sqlstore.TimeLayout)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO ferry_schema (version, applied_at) VALUES (?, ?)`, i+1, now); err != nil {
 			return fmt.Errorf("sqlite: migrate to version %d: record version: %w", i+1, err)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ferry-dev/ferry/pipeline"
 	"github.com/ferry-dev/ferry/profile"
+	"github.com/ferry-dev/ferry/sinks/internal/sqlstore"
 )
 
 var (
@@ -186,10 +187,10 @@ func newSink(ctx context.Context, db *sql.DB, path string, opts Options) (*Sink,
 	for i := range s.claimed {
 		s.claimed[i] = make(map[string]struct{})
 	}
-	cols := strings.Join(columnNames[:], ", ")
+	cols := strings.Join(sqlstore.Columns(), ", ")
 	var sets []string
-	for _, c := range upsertable {
-		sets = append(sets, columnNames[c]+" = ?")
+	for _, c := range sqlstore.Upsertable {
+		sets = append(sets, sqlstore.ColumnName(c)+" = ?")
 	}
 	queries := map[**sql.Stmt]string{
 		&s.stmts.insertOne:  "INSERT INTO users (" + cols + ") VALUES " + placeholders(1),
@@ -221,9 +222,9 @@ ON CONFLICT (job) DO UPDATE SET checkpoint = excluded.checkpoint, updated_at = e
 	return s, nil
 }
 
-// placeholders returns n parenthesised rows of numCols parameters.
+// placeholders returns n parenthesised rows of one parameter per column.
 func placeholders(n int) string {
-	one := "(" + strings.Repeat("?, ", numCols-1) + "?)"
+	one := "(" + strings.Repeat("?, ", sqlstore.NumCols-1) + "?)"
 	var b strings.Builder
 	b.Grow(n * (len(one) + 2))
 	for i := range n {
@@ -313,7 +314,7 @@ func (s *Sink) write(ctx context.Context, b *pipeline.Batch) (pipeline.Batch, er
 	if err != nil {
 		return pipeline.Batch{}, fmt.Errorf("encode checkpoint: %w", err)
 	}
-	now := time.Now().UTC().Format(timeLayout)
+	now := time.Now().UTC().Format(sqlstore.TimeLayout)
 	if _, err := s.txs.saveCP.ExecContext(ctx, cp.Job, string(text), now); err != nil {
 		return pipeline.Batch{}, fmt.Errorf("save checkpoint: %w", err)
 	}
@@ -391,7 +392,7 @@ func (s *Sink) classify(b *pipeline.Batch) error {
 			continue
 		}
 		o.kind = fast
-		for k, col := range [...]int{colUserID, colEmail, colUsername} {
+		for k, col := range [...]int{sqlstore.ColUserID, sqlstore.ColEmail, sqlstore.ColUsername} {
 			v, ok := r[col].(string)
 			if !ok {
 				continue
@@ -461,7 +462,7 @@ func (s *Sink) insertChunk(ctx context.Context, k int, idx []int) error {
 	}
 	for _, i := range idx {
 		o := &s.outcomes[i]
-		id := s.rows[i][colUserID].(string)
+		id := s.rows[i][sqlstore.ColUserID].(string)
 		if _, ok := s.inserted[id]; ok || all {
 			o.kind = inserted
 			s.touched[id] = struct{}{}
@@ -503,9 +504,9 @@ func (s *Sink) decideSlow(ctx context.Context) error {
 			continue
 		}
 		r := &s.rows[i]
-		id := r[colUserID].(string)
-		email, hasEmail := r[colEmail].(string)
-		username, hasUsername := r[colUsername].(string)
+		id := r[sqlstore.ColUserID].(string)
+		email, hasEmail := r[sqlstore.ColEmail].(string)
+		username, hasUsername := r[sqlstore.ColUsername].(string)
 
 		if s.opts.Upsert && hasEmail {
 			e, err := s.lookup(ctx, byEmail, s.opts.Connection, email)
@@ -514,19 +515,19 @@ func (s *Sink) decideSlow(ctx context.Context) error {
 			}
 			if e != nil {
 				merged := *e
-				for _, c := range upsertable {
+				for _, c := range sqlstore.Upsertable {
 					if r[c] != nil {
 						merged[c] = r[c]
 					}
 				}
-				eid := e[colUserID].(string)
+				eid := e[sqlstore.ColUserID].(string)
 				s.touched[eid] = struct{}{}
 				if merged.equal(e) {
 					o.kind = unchanged
 					continue
 				}
-				args := make([]any, 0, len(upsertable)+1)
-				for _, c := range upsertable {
+				args := make([]any, 0, len(sqlstore.Upsertable)+1)
+				for _, c := range sqlstore.Upsertable {
 					args = append(args, merged[c])
 				}
 				if _, err := s.txs.update.ExecContext(ctx, append(args, eid)...); err != nil {
@@ -583,8 +584,8 @@ func (s *Sink) conflict(ctx context.Context, stmt *sql.Stmt, o *outcome, sameID 
 	if err != nil || found == nil {
 		return err
 	}
-	id := found[colUserID].(string)
-	if sameID != nil && sameID[colUserID] == id {
+	id := found[sqlstore.ColUserID].(string)
+	if sameID != nil && sameID[sqlstore.ColUserID] == id {
 		return nil // the same user, already reported as DUPLICATED_USER
 	}
 	_, seen := s.touched[id]
@@ -602,7 +603,7 @@ func where(inBatch bool) string {
 // lookup returns the row the statement selects, or nil. The row is s.found,
 // valid until the next lookup.
 func (s *Sink) lookup(ctx context.Context, stmt *sql.Stmt, args ...any) (*row, error) {
-	var dest [numCols]any
+	var dest [sqlstore.NumCols]any
 	for i := range dest {
 		dest[i] = &s.found[i]
 	}

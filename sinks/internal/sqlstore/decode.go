@@ -141,11 +141,13 @@ func (d *Decoder) User(vals [][]byte, u *profile.User) error {
 			return fmt.Errorf("%w: column %s: %w", ErrCorrupt, columnNames[c], err)
 		}
 	}
-	if identities == nil && mfa == nil && extra == nil {
-		return nil
-	}
-	return d.nested(u, identities, mfa, extra)
+	var err error
+	d.buf, err = DecodeNested(d.buf, u, identities, mfa, extra, isNotNull)
+	return err
 }
+
+// isNotNull reports whether a JSON column holds a value: any but NULL.
+func isNotNull(v []byte) bool { return v != nil }
 
 func (d *Decoder) boolean(v []byte) (profile.Bool, error) {
 	if len(v) != 1 {
@@ -181,32 +183,45 @@ func (d *Decoder) time(v []byte) (time.Time, error) {
 		}
 		return time.UnixMicro(int64(binary.BigEndian.Uint64(v)) + pgEpoch).UTC(), nil
 	}
-	t, err := time.Parse(TimeLayout, string(v))
+	return ParseTime(string(v))
+}
+
+// ParseTime reads a time written in TimeLayout. Its error never quotes s.
+func ParseTime(s string) (time.Time, error) {
+	t, err := time.Parse(TimeLayout, s)
 	if err != nil {
 		return time.Time{}, errors.New("not a timestamp of the form " + TimeLayout)
 	}
 	return t, nil
 }
 
-// nested decodes the JSON columns that hold profile structures (identities,
-// mfa_factors, extra) with the profile codec, in one document.
-func (d *Decoder) nested(u *profile.User, identities, mfa, extra []byte) error {
-	b := append(d.buf[:0], '{')
-	if identities != nil {
+// DecodeNested decodes the JSON columns that hold profile structures
+// (identities, mfa_factors, extra) into u with the profile codec, in one
+// document that it builds in buf, and returns buf for reuse. A column is
+// left out unless present reports that it holds a value: the stores differ
+// there, SQLite's taking an empty text for none. Extra must be a JSON
+// object. An error wraps ErrCorrupt and never quotes the values.
+func DecodeNested[T string | []byte](buf []byte, u *profile.User, identities, mfa, extra T, present func(T) bool) ([]byte, error) {
+	hasIdentities, hasMFA, hasExtra := present(identities), present(mfa), present(extra)
+	if !hasIdentities && !hasMFA && !hasExtra {
+		return buf, nil
+	}
+	b := append(buf[:0], '{')
+	if hasIdentities {
 		b = append(b, `"identities":`...)
 		b = append(b, identities...)
 	}
-	if mfa != nil {
+	if hasMFA {
 		if len(b) > 1 {
 			b = append(b, ',')
 		}
 		b = append(b, `"mfa_factors":`...)
 		b = append(b, mfa...)
 	}
-	if extra != nil {
+	if hasExtra {
 		inner := strings.TrimSpace(string(extra))
 		if len(inner) < 2 || inner[0] != '{' || inner[len(inner)-1] != '}' {
-			return fmt.Errorf("%w: column extra: not a JSON object", ErrCorrupt)
+			return b, fmt.Errorf("%w: column extra: not a JSON object", ErrCorrupt)
 		}
 		inner = strings.TrimSpace(inner[1 : len(inner)-1])
 		if inner != "" {
@@ -217,17 +232,16 @@ func (d *Decoder) nested(u *profile.User, identities, mfa, extra []byte) error {
 		}
 	}
 	b = append(b, '}')
-	d.buf = b
 	var tmp profile.User
 	issues, err := profile.DecodeJSON(b, &tmp)
 	if err != nil {
-		return fmt.Errorf("%w: columns identities, mfa_factors, extra: %w", ErrCorrupt, err)
+		return b, fmt.Errorf("%w: columns identities, mfa_factors, extra: %w", ErrCorrupt, err)
 	}
 	if len(issues) > 0 {
-		return fmt.Errorf("%w: %w: %s", ErrCorrupt, profile.ErrInvalid, issues.Error())
+		return b, fmt.Errorf("%w: %w: %s", ErrCorrupt, profile.ErrInvalid, issues.Error())
 	}
 	u.Identities = tmp.Identities
 	u.MFAFactors = tmp.MFAFactors
 	u.Extra = tmp.Extra
-	return nil
+	return b, nil
 }

@@ -240,12 +240,8 @@ func (e *Encoder) integer(n int64) []byte {
 }
 
 func (e *Encoder) time(t time.Time, col int, issues *profile.Issues) []byte {
-	if t.IsZero() {
-		return nil
-	}
-	t = t.UTC()
-	if y := t.Year(); y < 0 || y > 9999 {
-		issues.Add(profile.CodeFormat, columnNames[col], "timestamp outside the years 0000-9999")
+	t, ok := StorableTime(t, col, issues)
+	if !ok {
 		return nil
 	}
 	if e.Encoding == Text {
@@ -275,6 +271,21 @@ func (e *Encoder) member(u *profile.User, key string) ([]byte, error) {
 		return nil, fmt.Errorf("encode %s: profile codec returned an unexpected shape", key)
 	}
 	return e.put(b[4+len(key) : len(b)-1]), nil
+}
+
+// StorableTime returns t in UTC, and whether a store keeps it: not the zero
+// time (stored as NULL), nor a time outside the years 0000-9999 (which
+// TimeLayout cannot write), for which it adds an issue on column col.
+func StorableTime(t time.Time, col int, issues *profile.Issues) (time.Time, bool) {
+	if t.IsZero() {
+		return t, false
+	}
+	t = t.UTC()
+	if y := t.Year(); y < 0 || y > 9999 {
+		issues.Add(profile.CodeFormat, columnNames[col], "timestamp outside the years 0000-9999")
+		return t, false
+	}
+	return t, true
 }
 
 // AppendTime appends t, which must be UTC in the years 0-9999, in
