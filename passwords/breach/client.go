@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ferry-dev/ferry/internal/retry"
 )
 
 // DefaultBaseURL is the public Pwned Passwords range API.
@@ -105,7 +107,7 @@ func (c *Client) init() {
 			c.UserAgent = "ferry"
 		}
 		if c.sleep == nil {
-			c.sleep = sleepCtx
+			c.sleep = retry.Sleep
 		}
 		c.sem = make(chan struct{}, c.Concurrency)
 		c.lru = list.New()
@@ -314,17 +316,6 @@ func stripURL(err error) error {
 		return ue.Err
 	}
 	return err
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // parseRange reads a range response: SUFFIX:COUNT lines (CRLF or LF).

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ferry-dev/ferry/internal/retry"
 	"github.com/ferry-dev/ferry/pipeline"
 	"github.com/ferry-dev/ferry/sinks/internal/sqlstore"
 )
@@ -346,9 +347,9 @@ func (s *Sink) Write(ctx context.Context, b *pipeline.Batch) error {
 			return fmt.Errorf("postgres: write batch %d: %w", b.Seq, err)
 		}
 		s.drop(ctx)
-		wait := sqlstore.Backoff(attempt, s.opts.MinBackoff, s.opts.MaxBackoff)
+		wait := retry.Backoff(attempt, s.opts.MinBackoff, s.opts.MaxBackoff)
 		s.opts.Logger.Warn("postgres: batch failed, retrying", "store", s.name, "batch", b.Seq, "attempt", attempt, "wait", wait, "error", err)
-		if err := sqlstore.Sleep(ctx, wait); err != nil {
+		if err := retry.Sleep(ctx, wait); err != nil {
 			return fmt.Errorf("postgres: write batch %d: %w", b.Seq, err)
 		}
 	}
@@ -851,7 +852,7 @@ func (s *Sink) LastCheckpoint(ctx context.Context, job string) (*pipeline.Checkp
 			break
 		}
 		s.drop(ctx)
-		if err := sqlstore.Sleep(ctx, sqlstore.Backoff(attempt, s.opts.MinBackoff, s.opts.MaxBackoff)); err != nil {
+		if err := retry.Sleep(ctx, retry.Backoff(attempt, s.opts.MinBackoff, s.opts.MaxBackoff)); err != nil {
 			return nil, fmt.Errorf("postgres: load checkpoint: %w", err)
 		}
 	}

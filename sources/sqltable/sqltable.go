@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ferry-dev/ferry/internal/retry"
 	"github.com/ferry-dev/ferry/passwords"
 	"github.com/ferry-dev/ferry/pipeline"
 	"github.com/ferry-dev/ferry/profile"
@@ -395,14 +396,9 @@ func (s *Source) Next(ctx context.Context) (*pipeline.Batch, error) {
 		if err == nil || !s.opts.Retryable(err) || attempt > s.opts.Retries || ctx.Err() != nil {
 			break
 		}
-		wait := backoff(attempt, s.opts.MinBackoff, s.opts.MaxBackoff)
+		wait := retry.Backoff(attempt, s.opts.MinBackoff, s.opts.MaxBackoff)
 		s.opts.Logger.Warn("table source: page failed, retrying", "source", s.name, "batch", s.seq, "attempt", attempt, "wait", wait, "error", err)
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-		}
+		_ = retry.Sleep(ctx, wait) // cancelled: the next read reports it
 	}
 	if err != nil {
 		return nil, fmt.Errorf("table source %s: batch %d after record %d: %w", s.name, s.seq, s.index, err)
@@ -602,14 +598,4 @@ func (s *Source) Close() error {
 		return fmt.Errorf("table source %s: close: %w", s.name, err)
 	}
 	return nil
-}
-
-// backoff returns the wait before attempt n (from 1): first doubled each
-// time, at most max.
-func backoff(n int, first, max time.Duration) time.Duration {
-	d := first
-	for i := 1; i < n && d < max; i++ {
-		d *= 2
-	}
-	return min(d, max)
 }

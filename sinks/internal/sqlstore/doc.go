@@ -20,6 +20,6 @@
 //
 // The stores, SQLite's too, also share the bulk operations of `ferry users`
 // (a Bulk, from the store's BulkSQL, runs in the store's transaction and
-// writes the audit line), the reading of samples and of the audit trail,
-// and the waits of their retries (Backoff, Sleep).
+// writes the audit line) and the reading of samples and of the audit
+// trail. The waits of their retries are package internal/retry's.
 package sqlstore

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ferry-dev/ferry/internal/retry"
 	"github.com/ferry-dev/ferry/pipeline"
 	"github.com/ferry-dev/ferry/profile"
 	"github.com/ferry-dev/ferry/sources/sqltable"
@@ -310,14 +311,9 @@ func (s *Source) Next(ctx context.Context) (*pipeline.Batch, error) {
 			break
 		}
 		s.conn.Reset(ctx)
-		wait := backoff(attempt, s.opts.MinBackoff, s.opts.MaxBackoff)
+		wait := retry.Backoff(attempt, s.opts.MinBackoff, s.opts.MaxBackoff)
 		s.opts.Logger.Warn(s.d.Name+" source: page failed, retrying", "source", s.name, "batch", s.cur.Seq(), "attempt", attempt, "wait", wait, "error", err)
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-		}
+		_ = retry.Sleep(ctx, wait) // cancelled: the next read reports it
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s source %s: batch %d after record %d: %w", s.d.Name, s.name, s.cur.Seq(), s.cur.Index(), err)
@@ -373,14 +369,4 @@ func (s *Source) Close() error {
 		return fmt.Errorf("%s source %s: close: %w", s.d.Name, s.name, err)
 	}
 	return nil
-}
-
-// backoff returns the wait before attempt n (from 1): first doubled each
-// time, at most max.
-func backoff(n int, first, max time.Duration) time.Duration {
-	d := first
-	for i := 1; i < n && d < max; i++ {
-		d *= 2
-	}
-	return min(d, max)
 }

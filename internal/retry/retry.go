@@ -1,11 +1,14 @@
-package sqlstore
+// Package retry holds the waits between attempts that ferry's stores,
+// sources and clients share: a doubling backoff and a sleep that ends with
+// its context.
+package retry
 
 import (
 	"context"
 	"time"
 )
 
-// Backoff returns the wait before attempt n (from 1) of a store's retry:
+// Backoff returns the wait before attempt n (from 1) of a retry:
 // first doubled each time, at most max.
 func Backoff(n int, first, max time.Duration) time.Duration {
 	d := first
