@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/ferry-dev/ferry/internal/retry"
 	"github.com/ferry-dev/ferry/pipeline"
@@ -71,7 +72,10 @@ type Options struct {
 	// the batch's own transaction, which holds the checkpoint: a failure
 	// between the two leaves those users stored ahead of their
 	// checkpoint, and the batch, written again on retry or resume, finds
-	// them identical (unchanged). Nothing is lost or doubled.
+	// them identical (unchanged). Nothing is lost or doubled. When the
+	// server refuses another connection (too many clients, a role's
+	// connection limit), the sink logs it and goes on with the sessions
+	// it has.
 	Sessions int
 	// Logger receives retries and reconnections (never record content).
 	Logger *slog.Logger
@@ -749,7 +753,7 @@ func fastRows(p *sqlstore.Plan, lo, hi int) func(yield func(ord int32, fast bool
 // the batch written again finds their users stored and identical.
 func (s *Sink) copyFast(ctx context.Context, tx pgx.Tx, nfast int) error {
 	p := s.plan
-	parts := min(s.opts.Sessions, nfast/minPart)
+	parts := min(len(s.extra)+1, nfast/minPart)
 	if parts <= 1 {
 		return s.copyRows(ctx, tx, sqlCopyUsers, false, fastRows(p, 0, len(p.Rows)))
 	}
@@ -777,7 +781,16 @@ func (s *Sink) copyFast(ctx context.Context, tx pgx.Tx, nfast int) error {
 			}
 		}
 		if err != nil {
-			return fmt.Errorf("connect session %d: %w", j+2, err)
+			var pe *pgconn.PgError
+			if !errors.As(err, &pe) || !strings.HasPrefix(pe.Code, "53") {
+				return fmt.Errorf("connect session %d: %w", j+2, err)
+			}
+			// The server allows no more connections (to this role): go
+			// on with the sessions there are rather than fail the run.
+			s.opts.Logger.Warn("postgres: cannot open another session, copying over fewer", "store", s.name,
+				"sessions", j+1, "error", err)
+			s.extra = s.extra[:j]
+			return s.copyFast(ctx, tx, nfast)
 		}
 		s.extra[j] = conn
 	}

@@ -1,6 +1,10 @@
 package postgres
 
 import (
+	"bytes"
+	"log/slog"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -133,4 +137,46 @@ func TestFault_FailureBetweenSessionCommits(t *testing.T) {
 			t.Errorf("store holds %d rows (%d distinct), want %d", rows, distinct, n)
 		}
 	})
+}
+
+func TestWrite_SessionsTheServerRefusesAreDoneWithout(t *testing.T) {
+	u := pgtest.URL(t)
+	schema := mustQuery(t, u).Get("search_path")
+	role := "ferry_one_" + schema[len("ferry_t_"):]
+	pgtest.Exec(t, u, "CREATE ROLE "+role+" LOGIN CONNECTION LIMIT 1")
+	pgtest.Exec(t, u, "GRANT USAGE, CREATE ON SCHEMA "+schema+" TO "+role)
+	t.Cleanup(func() { // before the schema is dropped
+		pgtest.Exec(t, u, "DROP OWNED BY "+role)
+		pgtest.Exec(t, u, "DROP ROLE "+role)
+	})
+	lu, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lu.User = url.User(role)
+	var logged bytes.Buffer
+	s := openTest(t, lu.String(), Options{Sessions: 3, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	const n = 3 * minPart
+	b := sinktest.Batch("limited", 0, 0, sinktest.Users(0, n))
+	sinktest.Write(t, s, b)
+	sinktest.NoRejects(t, b)
+	if b.Written.Inserted != n || len(s.extra) != 0 {
+		t.Errorf("inserted %d with %d extra sessions, want %d on the one session the role may open", b.Written.Inserted, len(s.extra), n)
+	}
+	if !strings.Contains(logged.String(), "cannot open another session") {
+		t.Errorf("no warning logged; log: %s", logged.String())
+	}
+	if rows, distinct := stored(t, u); rows != n || distinct != n {
+		t.Errorf("store holds %d rows (%d distinct), want %d", rows, distinct, n)
+	}
+}
+
+// mustQuery returns the query parameters of the URL u.
+func mustQuery(t *testing.T, u string) url.Values {
+	t.Helper()
+	p, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Query()
 }
