@@ -35,3 +35,26 @@ func TestSleep_StopsOnCanceledContext(t *testing.T) {
 		t.Fatalf("Sleep = %v, want nil", err)
 	}
 }
+
+func TestDefaults_FillOnlyWhatIsUnset(t *testing.T) {
+	tests := []struct {
+		name             string
+		retries          int
+		min, max         time.Duration
+		wantR            int
+		wantMin, wantMax time.Duration
+	}{
+		{"all unset", 0, 0, 0, DefaultRetries, DefaultMinBackoff, DefaultMaxBackoff},
+		{"negative retries mean none", -1, 0, 0, -1, DefaultMinBackoff, DefaultMaxBackoff},
+		{"set values kept", 2, time.Millisecond, time.Second, 2, time.Millisecond, time.Second},
+		{"negative waits replaced", 3, -time.Second, -1, 3, DefaultMinBackoff, DefaultMaxBackoff},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, lo, hi := Defaults(tt.retries, tt.min, tt.max)
+			if r != tt.wantR || lo != tt.wantMin || hi != tt.wantMax {
+				t.Errorf("Defaults = %d, %v, %v; want %d, %v, %v", r, lo, hi, tt.wantR, tt.wantMin, tt.wantMax)
+			}
+		})
+	}
+}

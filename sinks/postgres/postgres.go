@@ -85,15 +85,7 @@ func (o Options) withDefaults() Options {
 	if o.Connection == "" {
 		o.Connection = DefaultConnection
 	}
-	if o.Retries == 0 {
-		o.Retries = 5
-	}
-	if o.MinBackoff <= 0 {
-		o.MinBackoff = 200 * time.Millisecond
-	}
-	if o.MaxBackoff <= 0 {
-		o.MaxBackoff = 10 * time.Second
-	}
+	o.Retries, o.MinBackoff, o.MaxBackoff = retry.Defaults(o.Retries, o.MinBackoff, o.MaxBackoff)
 	if o.Sessions <= 0 {
 		o.Sessions = 2
 	}
