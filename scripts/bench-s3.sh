@@ -13,7 +13,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${BENCH_N:-1000000}
-version=$(go list -m -f '{{.Version}}' github.com/versity/versitygw)
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -21,27 +20,18 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+. scripts/lib/versitygw.sh
 
-GOBIN=$work/bin go install "github.com/versity/versitygw/cmd/versitygw@$version"
+vgw_build
 go test -c -o "$work/s3.test" ./sinks/s3
-openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=127.0.0.1" \
-  -addext "subjectAltName=IP:127.0.0.1" -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
-
-# serve NAME PORT [TLS FLAGS]: a versitygw on loopback with its own posix root.
-serve() {
-  local name=$1 port=$2; shift 2
-  mkdir -p "$work/$name"
-  ROOT_ACCESS_KEY_ID=bench ROOT_SECRET_ACCESS_KEY=bench-secret-key \
-    "$work/bin/versitygw" --port "127.0.0.1:$port" "$@" --quiet posix "$work/$name" >"$work/$name.log" 2>&1 &
-  pids+=($!)
-}
-port=$((20000 + RANDOM % 20000))
-serve http "$port"
-serve https "$((port + 1))" --cert "$work/cert.pem" --key "$work/key.pem"
-for _ in $(seq 1 100); do
-  curl -s -o /dev/null "http://127.0.0.1:$port/" && curl -s -o /dev/null --cacert "$work/cert.pem" "https://127.0.0.1:$((port + 1))/" && break
-  sleep 0.1
-done
+vgw_cert
+export ROOT_ACCESS_KEY_ID=bench ROOT_SECRET_ACCESS_KEY=bench-secret-key
+vgw_serve http
+http_port=$vgw_port
+pids+=("$vgw_pid")
+vgw_serve https --cert "$work/cert.pem" --key "$work/key.pem"
+https_port=$vgw_port
+pids+=("$vgw_pid")
 
 # cpu PID: CPU seconds the process used so far.
 cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$1/stat"; }
@@ -52,8 +42,8 @@ for _ in $(seq 1 "${BENCH_ROUNDS:-1}"); do
   for format in ${BENCH_FORMATS:-ndjson parquet}; do
     for to in ${BENCH_TARGETS:-file s3-http s3-https}; do
       case $to in
-        s3-https) ep=https://127.0.0.1:$((port + 1)) server=${pids[1]} ;;
-        *) ep=http://127.0.0.1:$port server=${pids[0]} ;;
+        s3-https) ep=https://127.0.0.1:$https_port server=${pids[1]} ;;
+        *) ep=http://127.0.0.1:$http_port server=${pids[0]} ;;
       esac
       before=$(cpu "$server")
       line=$(FERRY_TEST_S3_ENDPOINT=$ep FERRY_BENCH_EXPORT=${to%%-*} FERRY_BENCH_FORMAT=$format FERRY_BENCH_CONCURRENCY=8 \
