@@ -32,6 +32,12 @@ type Format struct {
 	// encoded batches through the BatchWriter it returns for w and enc (an
 	// encoder NewEncoder returned) instead of concatenating them.
 	NewWriter func(w io.Writer, enc Encoder) (BatchWriter, error)
+	// ResumeWriter, when set, continues an output NewWriter started and
+	// that stopped early: w appends after the output's first size bytes,
+	// which its ResumableWriter's marks described with journal (their bytes
+	// concatenated). It fails when enc does not write what the output was
+	// started with (another schema).
+	ResumeWriter func(w io.Writer, enc Encoder, size int64, journal []byte) (BatchWriter, error)
 }
 
 // Registry names the formats ferry knows. It is built explicitly by the

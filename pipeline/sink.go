@@ -55,10 +55,25 @@ type Encoding interface {
 // WriteBatch on the writer goroutine, in batch order. Close writes what is
 // still buffered and the footer; it does not close the underlying writer.
 //
-// Such an output is complete only once Close has returned, so a run that
-// stops early cannot be resumed: file sinks refuse --resume for it with
-// ErrCannotResume.
+// Such an output is complete only once Close has returned. A run that
+// stops early can be resumed only when the writer is a ResumableWriter;
+// otherwise file sinks refuse --resume for it with ErrCannotResume.
 type BatchWriter interface {
 	WriteBatch(b *Batch) error
 	Close() error
+}
+
+// ResumableWriter is a BatchWriter whose output a later run can continue
+// (Format.ResumeWriter). After each WriteBatch the sink calls Mark. While
+// the writer still holds batches it has not written out (a Parquet row
+// group being gathered), Mark returns ok false. Otherwise everything it was
+// handed is on its underlying writer, and Mark returns ok true with the
+// bytes a resumed writer needs beyond those of the earlier marks (what the
+// footer will index; possibly none). The sink keeps the marks' bytes, in
+// order, in a journal, and each checkpoint it records holds the output's
+// length and the journal's length at the last mark, with the pipeline
+// checkpoint of the batch that mark followed.
+type ResumableWriter interface {
+	BatchWriter
+	Mark() (journal []byte, ok bool, err error)
 }

@@ -18,6 +18,10 @@ func fileFormat(opts Options) columnartest.Format {
 		NewWriter: func(w io.Writer, enc pipeline.Encoder) (pipeline.BatchWriter, error) {
 			return NewFileWriter(w, enc)
 		},
+		ResumeWriter: func(w io.Writer, enc pipeline.Encoder, size int64, journal []byte) (pipeline.BatchWriter, error) {
+			return ResumeFileWriter(w, enc, size, journal)
+		},
+		OtherEncoder: func() pipeline.Encoder { o := opts; o.IncludeSecrets = !o.IncludeSecrets; return NewEncoder(o) },
 		NewDecoder: func(data []byte, source string) (pipeline.Decoder, error) {
 			return NewFileDecoder(bytes.NewReader(data), int64(len(data)), source, opts)
 		},

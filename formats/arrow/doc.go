@@ -21,8 +21,10 @@
 // its Footer (the end-of-stream marker) make a stream, which file sinks
 // write like any byte format, resumable. A file goes through a FileWriter
 // (a pipeline.BatchWriter) on the writer goroutine: the magic and the
-// schema, the messages as they come, then the footer that indexes them;
-// like Parquet, a file output cannot resume.
+// schema, the messages as they come, then the footer that indexes them.
+// A file output resumes too: FileWriter.Mark hands the file sink a journal
+// of the blocks the footer will index, after every batch, and
+// ResumeFileWriter continues the file from it.
 //
 // # Reading
 //

@@ -14,7 +14,7 @@ import (
 	"github.com/ferry-dev/ferry/pipeline"
 )
 
-var _ pipeline.BatchWriter = (*FileWriter)(nil)
+var _ pipeline.ResumableWriter = (*FileWriter)(nil)
 
 // ErrFragment is returned by WriteBatch for encoded batches it cannot
 // read: b.Out was not written by the FileWriter's Encoder.
@@ -27,11 +27,17 @@ var magic = []byte("ARROW1")
 // workers into an Arrow IPC file (.arrow), on the writer goroutine: the
 // magic and the schema, the messages as they come, and on Close the
 // end-of-stream marker and the footer that indexes the record batches.
+//
+// A FileWriter is a pipeline.ResumableWriter: after any batch its output
+// can be continued by ResumeFileWriter, from a journal of the schema and
+// the blocks the footer will index, which Mark hands out.
 type FileWriter struct {
 	w      io.Writer
 	enc    *Encoder
 	pos    int64
 	blocks []block
+	marked int  // blocks a Mark has handed out
+	begun  bool // a Mark has handed out the journal's start
 	err    error
 }
 
@@ -53,6 +59,76 @@ func NewFileWriter(w io.Writer, enc pipeline.Encoder) (*FileWriter, error) {
 		return nil, e.err
 	}
 	return &FileWriter{w: w, enc: e}, nil
+}
+
+// journalMagic starts the journal of a FileWriter's marks; a version of
+// ferry that changes its layout changes the magic, and refuses older
+// journals.
+var journalMagic = []byte("ferry arrow journal 1\n")
+
+// journalHeader is the start of the journal: the magic and the schema
+// message, which a resumed writer must share.
+func (fw *FileWriter) journalHeader() []byte {
+	j := append([]byte{}, journalMagic...)
+	j = binary.AppendUvarint(j, uint64(len(fw.enc.header)))
+	return append(j, fw.enc.header...)
+}
+
+// Mark implements pipeline.ResumableWriter: every batch is written as it
+// comes, so a mark is always possible; it returns the blocks written since
+// the last mark, 20 bytes each (the first mark starts with the schema).
+func (fw *FileWriter) Mark() ([]byte, bool, error) {
+	if fw.err != nil {
+		return nil, false, fw.err
+	}
+	var j []byte
+	if !fw.begun {
+		j, fw.begun = fw.journalHeader(), true
+	}
+	for _, b := range fw.blocks[fw.marked:] {
+		j = binary.LittleEndian.AppendUint64(j, uint64(b.offset))
+		j = binary.LittleEndian.AppendUint32(j, uint32(b.meta))
+		j = binary.LittleEndian.AppendUint64(j, uint64(b.body))
+	}
+	fw.marked = len(fw.blocks)
+	return j, true, nil
+}
+
+// ResumeFileWriter returns a FileWriter that continues the first size
+// bytes of an Arrow IPC file a FileWriter for the same schema started,
+// from the journal of its marks (concatenated). The output must hold
+// exactly what the marks covered: the caller truncates it to size.
+func ResumeFileWriter(w io.Writer, enc pipeline.Encoder, size int64, journal []byte) (*FileWriter, error) {
+	fw, err := NewFileWriter(w, enc)
+	if err != nil {
+		return nil, err
+	}
+	hdr := fw.journalHeader()
+	if !bytes.HasPrefix(journal, hdr) {
+		return nil, fmt.Errorf("%w: arrow: the output was started with other columns or by another version of ferry", pipeline.ErrCannotResume)
+	}
+	rest := journal[len(hdr):]
+	if len(rest)%20 != 0 {
+		return nil, fmt.Errorf("%w: arrow: the journal is damaged", pipeline.ErrCannotResume)
+	}
+	end := int64(0)
+	for ; len(rest) > 0; rest = rest[20:] {
+		b := block{
+			offset: int64(binary.LittleEndian.Uint64(rest)),
+			meta:   int32(binary.LittleEndian.Uint32(rest[8:])),
+			body:   int64(binary.LittleEndian.Uint64(rest[12:])),
+		}
+		if b.offset < end || b.meta < 0 || b.body < 0 {
+			return nil, fmt.Errorf("%w: arrow: the journal is damaged", pipeline.ErrCannotResume)
+		}
+		fw.blocks = append(fw.blocks, b)
+		end = b.offset + int64(b.meta) + b.body
+	}
+	if end != size {
+		return nil, fmt.Errorf("%w: arrow: the journal covers %d bytes, the output holds %d", pipeline.ErrCannotResume, end, size)
+	}
+	fw.pos, fw.marked, fw.begun = size, len(fw.blocks), true
+	return fw, nil
 }
 
 func (fw *FileWriter) write(p []byte) error {

@@ -53,10 +53,12 @@
 // statistics. No dictionary encoding: a column chunk has one dictionary,
 // which pages encoded apart cannot share.
 //
-// A Parquet file is complete only once its footer is written, so output
-// cannot be resumed: file sinks refuse --resume for it
-// (pipeline.ErrCannotResume) and remove the partial file of an
-// interrupted run.
+// A Parquet file is complete only once its footer is written, yet output
+// resumes: between row groups Writer.Mark hands the file sink a journal of
+// what the footer will hold (each row group's metadata and page index),
+// which the sink keeps beside the partial file, and ResumeWriter continues
+// the file from it after the last row group it covers. The file then has
+// the same bytes as one written without interruption.
 //
 // # Reading
 //

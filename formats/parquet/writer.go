@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/parquet-go/parquet-go/deprecated"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
@@ -31,6 +32,11 @@ const CreatedBy = "ferry"
 // column index, then every offset index, as parquet-mr places them and
 // readers expect) and the footer. The page index is held serialized until
 // then, some tens of bytes per page and column.
+//
+// A Writer is a pipeline.ResumableWriter: between row groups its output
+// can be continued by ResumeWriter, from a journal of what the footer will
+// need (each row group's metadata and page index), which Mark hands out
+// row group by row group.
 type Writer struct {
 	w       io.Writer
 	enc     *Encoder
@@ -43,6 +49,8 @@ type Writer struct {
 	colIdx  []byte // serialized column indexes
 	offIdx  []byte // serialized offset indexes
 	indexes []indexRef
+	header  []byte // the journal's start: magic and schema
+	marked  int    // row groups a Mark has handed out
 	err     error
 }
 
@@ -90,7 +98,158 @@ func NewWriter(w io.Writer, enc pipeline.Encoder) (*Writer, error) {
 		wr.meta.ColumnOrders = append(wr.meta.ColumnOrders, format.ColumnOrder{Value: &format.TypeDefinedOrder{}})
 	}
 	wr.te = thrift.NewEncoder(e.protocol.NewWriter(&wr.buf))
+	// The journal starts with the schema, which a resumed writer must share.
+	hdr, err := wr.appendThrift(append([]byte{}, journalMagic...), &format.FileMetaData{Schema: wr.meta.Schema})
+	if err != nil {
+		return nil, fmt.Errorf("parquet: schema: %w", err)
+	}
+	wr.header = hdr
 	return wr, nil
+}
+
+// journalMagic starts the journal of a Writer's marks; a version of ferry
+// that changes its layout changes the magic, and refuses older journals.
+var journalMagic = []byte("ferry parquet journal 1\n")
+
+// Mark implements pipeline.ResumableWriter: between row groups it returns
+// the journal of the row groups written since the last mark (the first
+// mark starts with the schema). The journal is built from what the footer
+// needs anyway, so a Writer nobody marks holds nothing more.
+func (wr *Writer) Mark() ([]byte, bool, error) {
+	if wr.err != nil {
+		return nil, false, wr.err
+	}
+	if wr.rows > 0 {
+		return nil, false, nil
+	}
+	j := wr.header
+	wr.header = nil
+	for ; wr.marked < len(wr.meta.RowGroups); wr.marked++ {
+		var err error
+		if j, err = wr.journalRow(j, wr.marked); err != nil {
+			return nil, false, fmt.Errorf("parquet: journal: %w", err)
+		}
+	}
+	return j, true, nil
+}
+
+// ResumeWriter returns a Writer that continues the first size bytes of a
+// Parquet output a Writer for the same schema started, from the journal
+// of its marks (concatenated). The output must hold exactly what the marks
+// covered: the caller truncates it to size.
+func ResumeWriter(w io.Writer, enc pipeline.Encoder, size int64, journal []byte) (*Writer, error) {
+	wr, err := NewWriter(w, enc)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.HasPrefix(journal, wr.header) {
+		return nil, fmt.Errorf("%w: parquet: the output was started with other columns or by another version of ferry", pipeline.ErrCannotResume)
+	}
+	rest := journal[len(wr.header):]
+	wr.header = nil
+	for len(rest) > 0 {
+		if rest, err = wr.replay(rest); err != nil {
+			return nil, fmt.Errorf("%w: parquet: journal: row group %d: %w", pipeline.ErrCannotResume, len(wr.meta.RowGroups)+1, err)
+		}
+	}
+	end := int64(0)
+	if n := len(wr.meta.RowGroups); n > 0 {
+		end = int64(len(magic))
+		for _, c := range wr.meta.RowGroups[n-1].Columns {
+			end = max(end, c.FileOffset+c.MetaData.TotalCompressedSize)
+		}
+	}
+	if end != size {
+		return nil, fmt.Errorf("%w: parquet: the journal covers %d bytes, the output holds %d", pipeline.ErrCannotResume, end, size)
+	}
+	wr.pos = size
+	wr.marked = len(wr.meta.RowGroups)
+	return wr, nil
+}
+
+// journalRow appends to j the journal record of row group i: its
+// metadata, then per column the lengths of its column index (-1 for none)
+// and offset index, then those indexes' bytes (each row group's are
+// contiguous in colIdx and offIdx).
+func (wr *Writer) journalRow(j []byte, i int) ([]byte, error) {
+	meta, err := wr.appendThrift(nil, &wr.meta.RowGroups[i])
+	if err != nil {
+		return nil, err
+	}
+	j = binary.AppendUvarint(j, uint64(len(meta)))
+	j = append(j, meta...)
+	refs := wr.indexes[i*len(wr.cols) : (i+1)*len(wr.cols)]
+	j = binary.AppendUvarint(j, uint64(len(refs)))
+	if len(refs) == 0 {
+		return j, nil
+	}
+	ciFrom, ciTo := int64(-1), int64(0)
+	for _, r := range refs {
+		if r.ci < 0 {
+			j = binary.AppendVarint(j, -1)
+		} else {
+			j = binary.AppendVarint(j, int64(r.ciLen))
+			if ciFrom < 0 {
+				ciFrom = r.ci
+			}
+			ciTo = r.ci + int64(r.ciLen)
+		}
+		j = binary.AppendVarint(j, int64(r.oiLen))
+	}
+	if ciFrom >= 0 {
+		j = append(j, wr.colIdx[ciFrom:ciTo]...)
+	}
+	last := refs[len(refs)-1]
+	return append(j, wr.offIdx[refs[0].oi:last.oi+int64(last.oiLen)]...), nil
+}
+
+var errJournal = errors.New("damaged")
+
+// replay reads one record journalRow wrote and restores the row group it
+// describes.
+func (wr *Writer) replay(p []byte) ([]byte, error) {
+	n, k := binary.Uvarint(p)
+	if k <= 0 || n > uint64(len(p)-k) {
+		return nil, errJournal
+	}
+	var rg format.RowGroup
+	if err := thrift.Unmarshal(new(thrift.CompactProtocol), p[k:k+int(n)], &rg); err != nil {
+		return nil, err
+	}
+	p = p[k+int(n):]
+	cols, k := binary.Uvarint(p)
+	if k <= 0 || cols != uint64(len(wr.cols)) || len(rg.Columns) != len(wr.cols) || rg.NumRows < 0 {
+		return nil, errJournal
+	}
+	p = p[k:]
+	refs := make([]indexRef, cols)
+	var ciTotal, oiTotal int64
+	for i := range refs {
+		ci, k1 := binary.Varint(p)
+		if k1 <= 0 {
+			return nil, errJournal
+		}
+		oi, k2 := binary.Varint(p[k1:])
+		if k2 <= 0 || ci < -1 || ci > math.MaxInt32 || oi < 0 || oi > math.MaxInt32 {
+			return nil, errJournal
+		}
+		p = p[k1+k2:]
+		refs[i] = indexRef{ci: -1, oi: int64(len(wr.offIdx)) + oiTotal, oiLen: int32(oi)}
+		if ci >= 0 {
+			refs[i].ci, refs[i].ciLen = int64(len(wr.colIdx))+ciTotal, int32(ci)
+			ciTotal += ci
+		}
+		oiTotal += oi
+	}
+	if ciTotal+oiTotal > int64(len(p)) {
+		return nil, errJournal
+	}
+	wr.colIdx = append(wr.colIdx, p[:ciTotal]...)
+	wr.offIdx = append(wr.offIdx, p[ciTotal:ciTotal+oiTotal]...)
+	wr.indexes = append(wr.indexes, refs...)
+	wr.meta.RowGroups = append(wr.meta.RowGroups, rg)
+	wr.meta.NumRows += rg.NumRows
+	return p[ciTotal+oiTotal:], nil
 }
 
 // write writes p, after the magic that starts the file.

@@ -34,6 +34,13 @@ type Format struct {
 	// NewWriter assembles the encoded batches into a file. When nil, the
 	// file is the encoder's header, the batches' bytes and its footer.
 	NewWriter func(w io.Writer, enc pipeline.Encoder) (pipeline.BatchWriter, error)
+	// ResumeWriter, when set, continues a file NewWriter started
+	// (pipeline.Format.ResumeWriter); NewWriter's writers must then be
+	// pipeline.ResumableWriters.
+	ResumeWriter func(w io.Writer, enc pipeline.Encoder, size int64, journal []byte) (pipeline.BatchWriter, error)
+	// OtherEncoder, with ResumeWriter, returns an encoder whose files have
+	// other columns than NewEncoder's, which ResumeWriter must refuse.
+	OtherEncoder func() pipeline.Encoder
 	// NewDecoder reads a whole file.
 	NewDecoder func(data []byte, source string) (pipeline.Decoder, error)
 	// Keep returns what of u the format keeps through a round trip; nil
@@ -47,6 +54,13 @@ const source = "columnartest-input"
 // on workers goroutines, and writes them in order as the file sink does.
 func Write(tb testing.TB, f Format, users []profile.User, per, workers int) []byte {
 	tb.Helper()
+	var buf bytes.Buffer
+	WriteBatches(tb, f, f.NewEncoder(), batchesOf(users, per), workers, &buf)
+	return buf.Bytes()
+}
+
+// batchesOf cuts users into batches of per records (one batch when per ≤ 0).
+func batchesOf(users []profile.User, per int) []*pipeline.Batch {
 	if per <= 0 {
 		per = max(len(users), 1)
 	}
@@ -58,9 +72,7 @@ func Write(tb testing.TB, f Format, users []profile.User, per, workers int) []by
 		}
 		batches = append(batches, b)
 	}
-	var buf bytes.Buffer
-	WriteBatches(tb, f, f.NewEncoder(), batches, workers, &buf)
-	return buf.Bytes()
+	return batches
 }
 
 // WriteBatches encodes batches with enc on workers goroutines, each into
@@ -201,6 +213,12 @@ func Run(t *testing.T, f Format) {
 		}
 	})
 
+	if f.ResumeWriter != nil {
+		t.Run("WriterResumedAtEveryMarkWritesTheSameFile", func(t *testing.T) { resumeAtEveryMark(t, f) })
+		t.Run("WriterRefusesAJournalThatDoesNotCoverTheOutput", func(t *testing.T) { refuseShortJournals(t, f) })
+		t.Run("WriterRefusesAnOutputStartedWithOtherColumns", func(t *testing.T) { refuseOtherColumns(t, f) })
+	}
+
 	t.Run("ResumesAtEveryChunkBoundary", func(t *testing.T) {
 		ref := f.decode(t.Context(), t, data, 2)
 		done := 0
@@ -301,4 +319,140 @@ func checkUsers(t *testing.T, res formattest.Result, want []profile.User) {
 		}
 	}
 	CheckUsers(t, want, got)
+}
+
+// mark is what a sink records at a ResumableWriter's mark: the file's and
+// the journal's lengths, and the batches written before it.
+type mark struct {
+	size    int64
+	journal int
+	batches int
+}
+
+// markedFile writes batches of users with a ResumableWriter of f, marking
+// before the first batch and after each, and returns the file, the
+// journal of all marks and the marks that succeeded.
+func markedFile(tb testing.TB, f Format, enc pipeline.Encoder, batches []*pipeline.Batch) ([]byte, []byte, []mark) {
+	tb.Helper()
+	var buf bytes.Buffer
+	bw, err := f.NewWriter(&buf, enc)
+	if err != nil {
+		tb.Fatalf("new writer: %v", err)
+	}
+	rw, ok := bw.(pipeline.ResumableWriter)
+	if !ok {
+		tb.Fatalf("%T is not a pipeline.ResumableWriter", bw)
+	}
+	var journal []byte
+	var marks []mark
+	markNow := func(done int) {
+		j, ok, err := rw.Mark()
+		if err != nil {
+			tb.Fatalf("mark after %d batches: %v", done, err)
+		}
+		if ok {
+			journal = append(journal, j...)
+			marks = append(marks, mark{size: int64(buf.Len()), journal: len(journal), batches: done})
+		} else if len(j) > 0 {
+			tb.Fatalf("mark after %d batches: not ok, but returned %d bytes", done, len(j))
+		}
+	}
+	markNow(0)
+	for i, b := range batches {
+		if err := rw.WriteBatch(b); err != nil {
+			tb.Fatalf("write batch %d: %v", i, err)
+		}
+		markNow(i + 1)
+	}
+	if err := rw.Close(); err != nil {
+		tb.Fatalf("close: %v", err)
+	}
+	return buf.Bytes(), journal, marks
+}
+
+// encodedBatches cuts users into batches of per records and encodes each
+// into its Out.
+func encodedBatches(tb testing.TB, enc pipeline.Encoder, users []profile.User, per int) []*pipeline.Batch {
+	tb.Helper()
+	batches := batchesOf(users, per)
+	for _, b := range batches {
+		var err error
+		if b.Out, err = enc.Encode(nil, b); err != nil {
+			tb.Fatalf("encode batch %d: %v", b.Seq, err)
+		}
+	}
+	return batches
+}
+
+// resumeAtEveryMark stops the file at each mark, as a killed run leaves it
+// (the file and the journal cut to the mark's lengths), continues it with
+// ResumeWriter and the batches after the mark, and expects the file an
+// uninterrupted writer made, byte for byte.
+func resumeAtEveryMark(t *testing.T, f Format) {
+	enc := f.NewEncoder()
+	batches := encodedBatches(t, enc, formattest.Generate(150), 7)
+	want, journal, marks := markedFile(t, f, enc, batches)
+	if len(marks) < 2 {
+		t.Fatalf("only %d marks in %d batches", len(marks), len(batches))
+	}
+	for _, m := range marks {
+		buf := bytes.NewBuffer(bytes.Clone(want[:m.size]))
+		bw, err := f.ResumeWriter(buf, enc, m.size, journal[:m.journal])
+		if err != nil {
+			t.Fatalf("resume after %d batches: %v", m.batches, err)
+		}
+		rw, ok := bw.(pipeline.ResumableWriter)
+		if !ok {
+			t.Fatalf("resumed writer %T is not a pipeline.ResumableWriter", bw)
+		}
+		for i, b := range batches[m.batches:] {
+			if err := rw.WriteBatch(b); err != nil {
+				t.Fatalf("resume after %d batches: write batch %d: %v", m.batches, m.batches+i, err)
+			}
+			if _, _, err := rw.Mark(); err != nil {
+				t.Fatalf("resume after %d batches: mark: %v", m.batches, err)
+			}
+		}
+		if err := rw.Close(); err != nil {
+			t.Fatalf("resume after %d batches: close: %v", m.batches, err)
+		}
+		if !bytes.Equal(buf.Bytes(), want) {
+			t.Errorf("resumed after %d batches (%d bytes): the file differs from an uninterrupted one (%d vs %d bytes)",
+				m.batches, m.size, buf.Len(), len(want))
+		}
+	}
+}
+
+// refuseShortJournals hands ResumeWriter every shorter piece of the
+// journal of a whole file, and a journal with the file's last byte
+// missing: each must be refused with an error, never a panic or a writer
+// that would write a footer indexing what the file does not hold.
+func refuseShortJournals(t *testing.T, f Format) {
+	enc := f.NewEncoder()
+	batches := encodedBatches(t, enc, formattest.Generate(60), 7)
+	_, journal, marks := markedFile(t, f, enc, batches)
+	last := marks[len(marks)-1]
+	if last.size == 0 {
+		t.Fatalf("the last mark covers no bytes")
+	}
+	for cut := range last.journal {
+		if _, err := f.ResumeWriter(io.Discard, enc, last.size, journal[:cut]); !errors.Is(err, pipeline.ErrCannotResume) {
+			t.Errorf("a journal cut to %d of %d bytes, for %d bytes of output: %v, want ErrCannotResume", cut, last.journal, last.size, err)
+		}
+	}
+	if _, err := f.ResumeWriter(io.Discard, enc, last.size-1, journal[:last.journal]); !errors.Is(err, pipeline.ErrCannotResume) {
+		t.Errorf("the journal of %d bytes of output, for %d: %v, want ErrCannotResume", last.size, last.size-1, err)
+	}
+}
+
+// refuseOtherColumns starts a file with NewEncoder and continues it with
+// OtherEncoder, which must be refused.
+func refuseOtherColumns(t *testing.T, f Format) {
+	if f.OtherEncoder == nil {
+		t.Fatal("the format names no encoder of other columns")
+	}
+	_, journal, marks := markedFile(t, f, f.NewEncoder(), nil)
+	if _, err := f.ResumeWriter(io.Discard, f.OtherEncoder(), marks[0].size, journal); !errors.Is(err, pipeline.ErrCannotResume) {
+		t.Errorf("continued with other columns: %v, want ErrCannotResume", err)
+	}
 }
