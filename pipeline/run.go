@@ -89,9 +89,14 @@ type Summary struct {
 	// ResumedFrom is the checkpoint the run continued after, if any.
 	ResumedFrom *Checkpoint `json:"resumed_from,omitempty"`
 	// Interrupted is set when Options.Stop ended the run early.
-	Interrupted bool          `json:"interrupted"`
-	Started     time.Time     `json:"started"`
-	Duration    time.Duration `json:"duration_ns"`
+	Interrupted bool `json:"interrupted"`
+	// Committed is, for a run that stopped early into a sink whose
+	// checkpoints can lag what it was handed (a Committer), the checkpoint
+	// a resumed run continues after; the caller sets it once the sink is
+	// closed.
+	Committed *Checkpoint   `json:"committed,omitempty"`
+	Started   time.Time     `json:"started"`
+	Duration  time.Duration `json:"duration_ns"`
 	// RecordsPerSecond counts records read in this run (not those of the
 	// runs it resumed).
 	RecordsPerSecond float64 `json:"records_per_second"`

@@ -25,6 +25,15 @@ type Checkpointer interface {
 	LastCheckpoint(ctx context.Context, job string) (*Checkpoint, error)
 }
 
+// Committer is implemented by sinks whose checkpoints can fall behind the
+// batches they were handed (a file sink checkpoints every second, a
+// Parquet file at the end of a row group). Once the sink is closed,
+// Committed returns the last checkpoint it committed, the one a resumed
+// run continues after; nil when it committed none.
+type Committer interface {
+	Committed() *Checkpoint
+}
+
 // Encoder turns batches into bytes on the workers, concurrently; a byte
 // sink then writes the results in order. Records of one batch are encoded
 // each preceded by Separator (for a JSON array ",\n"); the sink drops the

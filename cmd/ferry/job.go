@@ -172,6 +172,9 @@ func (a *app) execute(ctx context.Context, pr *pipelineRun) (pipeline.Summary, e
 	if cerr := pr.job.Sink.Close(closeCtx); cerr != nil && err == nil {
 		err = fmt.Errorf("close %s: %w", pr.to, cerr)
 	}
+	if c, ok := pr.job.Sink.(pipeline.Committer); ok && sum.Interrupted {
+		sum.Committed = c.Committed()
+	}
 	if serr := pr.job.Source.Close(); serr != nil && err == nil {
 		err = fmt.Errorf("close %s: %w", pr.from, serr)
 	}
@@ -252,6 +255,13 @@ func (a *app) printSummary(pr *pipelineRun, s pipeline.Summary, runErr error) {
 	fmt.Fprintf(w, "  time      %s (%.0f records/s)\n", s.Duration.Round(time.Millisecond), s.RecordsPerSecond)
 	if s.ResumedFrom != nil {
 		fmt.Fprintf(w, "  resumed   after batch %d (%d records already read)\n", s.ResumedFrom.Seq, s.ResumedFrom.Counts.Read)
+	}
+	if _, lags := pr.job.Sink.(pipeline.Committer); lags && s.Interrupted {
+		if cp := s.Committed; cp != nil {
+			fmt.Fprintf(w, "  committed through batch %d (%d records read); --resume continues there\n", cp.Seq, cp.Counts.Read)
+		} else {
+			fmt.Fprintf(w, "  committed nothing yet; --resume starts over\n")
+		}
 	}
 	if a.flags.rejects != "" && c.Rejected > 0 {
 		fmt.Fprintf(w, "  rejects   %s\n", a.flags.rejects)

@@ -96,6 +96,9 @@ func (a *app) registry() (*pipeline.Registry, error) {
 		NewWriter: func(w io.Writer, e pipeline.Encoder) (pipeline.BatchWriter, error) {
 			return parquet.NewWriter(w, e)
 		},
+		ResumeWriter: func(w io.Writer, e pipeline.Encoder, size int64, journal []byte) (pipeline.BatchWriter, error) {
+			return parquet.ResumeWriter(w, e, size, journal)
+		},
 	})
 	r.AddFormat(pipeline.Format{
 		Name: "arrow", Exts: []string{".arrow"},
@@ -108,6 +111,9 @@ func (a *app) registry() (*pipeline.Registry, error) {
 		NewEncoder: func() (pipeline.Encoder, error) { return arrowfmt.NewEncoder(aopts), nil },
 		NewWriter: func(w io.Writer, e pipeline.Encoder) (pipeline.BatchWriter, error) {
 			return arrowfmt.NewFileWriter(w, e)
+		},
+		ResumeWriter: func(w io.Writer, e pipeline.Encoder, size int64, journal []byte) (pipeline.BatchWriter, error) {
+			return arrowfmt.ResumeFileWriter(w, e, size, journal)
 		},
 	})
 	r.AddFormat(pipeline.Format{
@@ -228,7 +234,7 @@ func (a *app) openFileSink(ctx context.Context, loc string, reg *pipeline.Regist
 	if err != nil {
 		return nil, usageError{err}
 	}
-	return filesink.Open(loc, enc, filesink.Options{Stdout: a.stdout, CheckpointEvery: a.flags.checkpointEvery, Writer: format.NewWriter})
+	return filesink.Open(loc, enc, filesink.Options{Stdout: a.stdout, CheckpointEvery: a.flags.checkpointEvery, Writer: format.NewWriter, Resume: format.ResumeWriter})
 }
 
 // openStoreSink opens the embedded store for writing.

@@ -93,7 +93,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ferry: %v\nRun 'ferry help' for usage.\n", err)
 		return exitUsage
 	case errors.Is(err, pipeline.ErrInterrupted):
-		fmt.Fprintln(stderr, "ferry: interrupted; what was read is committed — rerun with --resume to continue")
+		fmt.Fprintln(stderr, "ferry: interrupted; what was committed stays — rerun with --resume to continue after it")
 		return exitInterrupted
 	case errors.Is(err, pipeline.ErrTooManyRejects), errors.Is(err, errRejects):
 		fmt.Fprintf(stderr, "ferry: %v\n", err)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -363,6 +364,43 @@ func TestImport_SIGINTCommitsPrintsSummaryAndExits130(t *testing.T) {
 	}
 }
 
+func TestConvert_SIGINTIntoParquetSaysWhereResumeContinues(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and signals a process")
+	}
+	bin := buildFerry(t)
+	dir := t.TempDir()
+	in := generate(t, dir, 20000, "0", "users.ndjson")
+	out := filepath.Join(dir, "users.parquet")
+	rep := filepath.Join(dir, "report.json")
+	// Row groups of 1000 rows are 5 batches: the file commits after
+	// batches 4, 9, 14, ...
+	args := []string{"convert", in, out, "--batch-size", "200", "--row-group-rows", "1000", "--checkpoint-every", "1ns", "--report", rep}
+	code, stderr := signalAfterCommits(t, bin, 12, syscall.SIGINT, args...)
+	if code != exitInterrupted {
+		t.Fatalf("exit %d, want %d\n%s", code, exitInterrupted, stderr)
+	}
+	r := readReport(t, rep)
+	cp := r.Summary.Committed
+	if cp == nil || (cp.Seq+1)%5 != 0 || cp.Counts.Read != int64(cp.Seq+1)*200 || cp.Counts.Read > r.Summary.Counts.Read {
+		t.Fatalf("committed %+v of a run that read %d: want the end of a row group", cp, r.Summary.Counts.Read)
+	}
+	if want := fmt.Sprintf("committed through batch %d (%d records read)", cp.Seq, cp.Counts.Read); !strings.Contains(stderr, want) {
+		t.Errorf("the summary does not say %q:\n%s", want, stderr)
+	}
+	mustFerry(t, append(args, "--resume", "-q")...)
+	if got := readReport(t, rep).Summary.ResumedFrom; got == nil || got.Seq != cp.Seq {
+		t.Errorf("resumed from %+v, want after batch %d", got, cp.Seq)
+	}
+	ref := filepath.Join(dir, "ref.parquet")
+	mustFerry(t, "convert", in, ref, "--batch-size", "200", "--row-group-rows", "1000", "-q")
+	a, _ := os.ReadFile(out)
+	b, _ := os.ReadFile(ref)
+	if !bytes.Equal(a, b) {
+		t.Errorf("the resumed file differs from an uninterrupted one (%d vs %d bytes)", len(a), len(b))
+	}
+}
+
 func TestImport_KilledRunResumesWithEveryUserOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills a process")
@@ -407,12 +445,23 @@ func TestConvert_KilledRunResumesToTheSameOutput(t *testing.T) {
 	bin := buildFerry(t)
 	dir := t.TempDir()
 	in := generate(t, dir, 20000, "0.01", "users.csv")
-	for _, out := range []string{"out.ndjson", "out.json.gz"} {
+	for _, tc := range []struct {
+		out  string
+		args []string
+	}{
+		{out: "out.ndjson"},
+		{out: "out.json.gz"},
+		// Columnar files resume at their last mark: a Parquet row group's
+		// end, any batch of an Arrow file.
+		{out: "out.parquet", args: []string{"--row-group-rows", "500"}},
+		{out: "out.arrow"},
+	} {
+		out := tc.out
 		t.Run(out, func(t *testing.T) {
 			dst := filepath.Join(dir, out)
 			rejects := filepath.Join(dir, out+".rejects")
-			args := []string{"convert", in, dst, "--batch-size", "200", "--checkpoint-every", "1ns", "--rejects", rejects}
-			killAfterCommits(t, bin, 5, args...)
+			args := append([]string{"convert", in, dst, "--batch-size", "200", "--checkpoint-every", "1ns", "--rejects", rejects}, tc.args...)
+			killAfterCommits(t, bin, 12, args...)
 			if _, err := os.Stat(dst); err == nil {
 				t.Fatal("a killed run left a final output")
 			}
@@ -424,7 +473,7 @@ func TestConvert_KilledRunResumesToTheSameOutput(t *testing.T) {
 			}
 			refOut := filepath.Join(dir, "ref-"+out)
 			refRejects := filepath.Join(dir, "ref-"+out+".rejects")
-			mustFerry(t, "convert", in, refOut, "--batch-size", "200", "--rejects", refRejects, "-q")
+			mustFerry(t, append([]string{"convert", in, refOut, "--batch-size", "200", "--rejects", refRejects, "-q"}, tc.args...)...)
 			for _, pair := range [][2]string{{dst, refOut}, {rejects, refRejects}} {
 				got := readMaybeCompressed(t, pair[0])
 				want := readMaybeCompressed(t, pair[1])

@@ -18,7 +18,11 @@
 // Columnar formats (Options.Writer, from pipeline.Format.NewWriter: Parquet,
 // Arrow IPC files) are encoded on the workers as usual and assembled by
 // their BatchWriter on the writer goroutine; the file is valid only once
-// its footer is written, so such output is not resumable: LastCheckpoint
-// refuses with pipeline.ErrCannotResume and an interrupted run removes the
-// partial file.
+// its footer is written. Such output resumes when its BatchWriter is a
+// pipeline.ResumableWriter and Options.Resume is set: the sink keeps the
+// journal of the writer's marks in PATH.partial.journal and checkpoints at
+// marks only (a Parquet row group's end), and a resumed run continues the
+// file through Options.Resume. Otherwise (or when the columnar file is
+// compressed as a whole) LastCheckpoint refuses with
+// pipeline.ErrCannotResume and an interrupted run removes the partial file.
 package file

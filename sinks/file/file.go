@@ -37,8 +37,13 @@ type Options struct {
 	// writes the encoded batches through the BatchWriter it returns for the
 	// output and the sink's encoder, instead of concatenating them between
 	// the encoder's header and footer. Such output is complete only when
-	// the sink closes: it cannot resume, and an interrupted run removes it.
+	// the sink closes. It can be resumed when Resume is set too, the output
+	// is not compressed and the BatchWriter is a pipeline.ResumableWriter;
+	// otherwise --resume is refused and an interrupted run removes it.
 	Writer func(w io.Writer, enc pipeline.Encoder) (pipeline.BatchWriter, error)
+	// Resume continues the output of a Writer (the format's
+	// pipeline.Format.ResumeWriter).
+	Resume func(w io.Writer, enc pipeline.Encoder, size int64, journal []byte) (pipeline.BatchWriter, error)
 }
 
 // Sink writes encoded batches to one file. It writes to PATH.partial and
@@ -47,11 +52,26 @@ type Options struct {
 // PATH.partial.checkpoint, the output length together with the pipeline
 // checkpoint; a resumed run truncates the partial file to that length and
 // appends. Standard output ("-") is written directly and cannot resume.
+//
+// A resumable columnar output (Options.Writer and Options.Resume) keeps,
+// beside it, PATH.partial.journal: what its pipeline.ResumableWriter's
+// marks returned, the footer's contents so far. Its checkpoints fall on
+// marks (for Parquet, at the end of a row group), and record the output's
+// and the journal's lengths there.
 type Sink struct {
 	path, partial, sidecar string
+	journal                string // PATH.partial.journal
 	enc                    pipeline.Encoder
 	opts                   Options
 	batches                pipeline.BatchWriter // when opts.Writer is set
+	// marker is batches when its output can be resumed; jf is its
+	// journal, jlen the journal's length, and markLen and markJournal
+	// the output's and the journal's lengths at the last mark, the point
+	// s.pending describes.
+	marker               pipeline.ResumableWriter
+	jf                   *os.File
+	jlen                 int64
+	markLen, markJournal int64
 	// framed, when the output is compressed and not columnar: the workers
 	// compress each batch into a frame of its own (see frames.go), and the
 	// sink concatenates frames.
@@ -67,6 +87,7 @@ type Sink struct {
 	wrote    bool           // a record has been written (the next one needs a separator)
 	lastCP   time.Time
 	pending  *pipeline.Checkpoint
+	recorded *pipeline.Checkpoint // in the sidecar
 	resuming bool
 	closed   bool
 }
@@ -75,6 +96,7 @@ var (
 	_ pipeline.Sink         = (*Sink)(nil)
 	_ pipeline.Encoding     = (*Sink)(nil)
 	_ pipeline.Checkpointer = (*Sink)(nil)
+	_ pipeline.Committer    = (*Sink)(nil)
 )
 
 // ErrExists is returned when the output exists and overwriting was not asked for.
@@ -115,6 +137,7 @@ func Open(path string, enc pipeline.Encoder, opts Options) (*Sink, error) {
 		}
 		s.partial = path + ".partial"
 		s.sidecar = s.partial + ".checkpoint"
+		s.journal = s.partial + ".journal"
 	}
 	return s, nil
 }
@@ -134,7 +157,14 @@ type sidecar struct {
 	Length     int64               `json:"length"`
 	Wrote      bool                `json:"wrote"`
 	Frames     int64               `json:"frames,omitempty"`
+	Journal    int64               `json:"journal,omitempty"`
 	Checkpoint pipeline.Checkpoint `json:"checkpoint"`
+}
+
+// columnarResumable tells whether the columnar output can be continued by a
+// later run (whether its BatchWriter marks is known once it exists).
+func (s *Sink) columnarResumable() bool {
+	return s.opts.Resume != nil && s.opts.Compression == "" && s.partial != ""
 }
 
 // LastCheckpoint reads the sidecar of an interrupted run, truncates the
@@ -144,8 +174,8 @@ func (s *Sink) LastCheckpoint(ctx context.Context, job string) (*pipeline.Checkp
 	if s.partial == "" {
 		return nil, fmt.Errorf("%w: standard output", pipeline.ErrCannotResume)
 	}
-	if s.opts.Writer != nil {
-		return nil, fmt.Errorf("%w: %s is a columnar file, written whole (its footer indexes it); run the job again without --resume",
+	if s.opts.Writer != nil && !s.columnarResumable() {
+		return nil, fmt.Errorf("%w: %s is a compressed columnar file, written whole; run the job again without --resume",
 			pipeline.ErrCannotResume, filepath.Base(s.path))
 	}
 	data, err := os.ReadFile(s.sidecar)
@@ -176,10 +206,51 @@ func (s *Sink) LastCheckpoint(ctx context.Context, job string) (*pipeline.Checkp
 	}
 	s.resuming = true
 	s.wrote, s.frames = sc.Wrote, sc.Frames
+	s.recorded = &sc.Checkpoint
 	if err := s.setup(f, sc.Length); err != nil {
 		return nil, err
 	}
+	if s.opts.Writer != nil {
+		if err := s.resumeColumnar(sc); err != nil {
+			return nil, err
+		}
+	}
 	return &sc.Checkpoint, nil
+}
+
+// resumeColumnar truncates the journal to what the checkpoint covered and
+// continues the output from it.
+func (s *Sink) resumeColumnar(sc sidecar) error {
+	jf, err := os.OpenFile(s.journal, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("open the journal of the partial output: %w", err)
+	}
+	s.jf = jf
+	if err := jf.Truncate(sc.Journal); err != nil {
+		return fmt.Errorf("truncate the journal of the partial output: %w", err)
+	}
+	journal, err := io.ReadAll(io.NewSectionReader(jf, 0, sc.Journal))
+	if err == nil && int64(len(journal)) != sc.Journal {
+		err = io.ErrUnexpectedEOF
+	}
+	if err != nil {
+		return fmt.Errorf("read the journal of the partial output: %w", err)
+	}
+	if _, err := jf.Seek(sc.Journal, io.SeekStart); err != nil {
+		return fmt.Errorf("seek the journal of the partial output: %w", err)
+	}
+	bw, err := s.opts.Resume(s.out(), s.enc, sc.Length, journal)
+	if err != nil {
+		return fmt.Errorf("continue %s: %w", filepath.Base(s.path), err)
+	}
+	m, ok := bw.(pipeline.ResumableWriter)
+	if !ok {
+		return fmt.Errorf("%w: %T cannot mark its output", pipeline.ErrCannotResume, bw)
+	}
+	s.batches, s.marker = bw, m
+	s.jlen, s.markLen, s.markJournal = sc.Journal, sc.Length, sc.Journal
+	s.pending = &sc.Checkpoint
+	return nil
 }
 
 func (s *Sink) setup(f *os.File, length int64) error {
@@ -251,6 +322,7 @@ func (s *Sink) start() error {
 			return fmt.Errorf("create output: %w", err)
 		}
 		os.Remove(s.sidecar)
+		os.Remove(s.journal)
 	}
 	if err := s.setup(f, 0); err != nil {
 		return err
@@ -261,6 +333,12 @@ func (s *Sink) start() error {
 			return fmt.Errorf("create output: %w", err)
 		}
 		s.batches = bw
+		if m, ok := bw.(pipeline.ResumableWriter); ok && s.columnarResumable() {
+			if s.jf, err = os.OpenFile(s.journal, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, s.opts.Perm); err != nil {
+				return fmt.Errorf("create output: %w", err)
+			}
+			s.marker = m
+		}
 		return nil
 	}
 	if h := s.enc.Header(); len(h) > 0 {
@@ -286,8 +364,11 @@ func (s *Sink) Write(ctx context.Context, b *pipeline.Batch) error {
 		if err := s.batches.WriteBatch(b); err != nil {
 			return fmt.Errorf("write output: %w", err)
 		}
-		_, err := b.PrepareCommit()
-		return err
+		cp, err := b.PrepareCommit()
+		if err != nil || s.marker == nil {
+			return err
+		}
+		return s.mark(cp)
 	}
 	out := b.Out
 	if len(b.Records) > 0 && s.framed != nil {
@@ -321,8 +402,35 @@ func (s *Sink) Write(ctx context.Context, b *pipeline.Batch) error {
 	return nil
 }
 
+// mark asks the columnar writer for a mark after the batch of cp, appends
+// its journal, and checkpoints when one is due.
+func (s *Sink) mark(cp pipeline.Checkpoint) error {
+	j, ok, err := s.marker.Mark()
+	if err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	if !ok {
+		return nil
+	}
+	if len(j) > 0 {
+		n, err := s.jf.Write(j)
+		s.jlen += int64(n)
+		if err != nil {
+			return fmt.Errorf("write the journal of the output: %w", err)
+		}
+	}
+	s.pending = &cp
+	s.markLen, s.markJournal = s.counter.n+int64(s.bw.Buffered()), s.jlen
+	if time.Since(s.lastCP) >= s.opts.CheckpointEvery {
+		return s.checkpoint()
+	}
+	return nil
+}
+
 // checkpoint ends the compression frame, flushes, and records the output
-// length with the pipeline checkpoint. The sidecar is replaced atomically.
+// length with the pipeline checkpoint (for a columnar output, the lengths
+// of the output and of its journal at the last mark). The sidecar is
+// replaced atomically.
 func (s *Sink) checkpoint() error {
 	if s.pending == nil {
 		return nil
@@ -338,7 +446,11 @@ func (s *Sink) checkpoint() error {
 	if err := s.bw.Flush(); err != nil {
 		return fmt.Errorf("write output: %w", err)
 	}
-	data, err := json.Marshal(sidecar{Length: s.counter.n, Wrote: s.wrote, Frames: s.frames, Checkpoint: *s.pending})
+	sc := sidecar{Length: s.counter.n, Wrote: s.wrote, Frames: s.frames, Checkpoint: *s.pending}
+	if s.marker != nil {
+		sc.Length, sc.Journal = s.markLen, s.markJournal
+	}
+	data, err := json.Marshal(sc)
 	if err != nil {
 		return err
 	}
@@ -349,6 +461,7 @@ func (s *Sink) checkpoint() error {
 	if err := os.Rename(tmp, s.sidecar); err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
+	s.recorded = s.pending
 	s.lastCP = time.Now()
 	return nil
 }
@@ -361,8 +474,11 @@ func (s *Sink) Close(ctx context.Context) error {
 		return nil
 	}
 	s.closed = true
-	if ctx.Err() != nil && s.opts.Writer != nil {
-		// A columnar file cannot be resumed: drop what was written.
+	if s.jf != nil {
+		defer s.jf.Close()
+	}
+	if ctx.Err() != nil && s.opts.Writer != nil && s.marker == nil {
+		// This columnar file cannot be resumed: drop what was written.
 		var err error
 		if s.f != nil {
 			err = s.f.Close()
@@ -426,6 +542,7 @@ func (s *Sink) Close(ctx context.Context) error {
 		return fmt.Errorf("commit output: %w", err)
 	}
 	os.Remove(s.sidecar)
+	os.Remove(s.journal)
 	return nil
 }
 
@@ -436,6 +553,10 @@ func (s *Sink) Abort() error {
 	cancel()
 	return s.Close(ctx)
 }
+
+// Committed implements pipeline.Committer: the checkpoint in the sidecar,
+// which an interrupted run leaves for --resume.
+func (s *Sink) Committed() *pipeline.Checkpoint { return s.recorded }
 
 type countWriter struct {
 	w io.Writer
