@@ -70,7 +70,7 @@ func Open(ctx context.Context, location string, opts Options) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sqlsource.Open(ctx, dialect, "mysql:"+store.Redact(location), func(context.Context) (sqlsource.Conn, error) {
+	return sqlsource.Open(ctx, dialect, store.Redact(location), func(context.Context) (sqlsource.Conn, error) {
 		db, err := store.OpenDB(cfg)
 		if err != nil {
 			return nil, err

@@ -57,7 +57,7 @@ func Open(ctx context.Context, location string, opts Options) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sqlsource.Open(ctx, dialect, "postgres:"+store.Redact(location), func(ctx context.Context) (sqlsource.Conn, error) {
+	return sqlsource.Open(ctx, dialect, store.Redact(location), func(ctx context.Context) (sqlsource.Conn, error) {
 		c := &conn{cfg: cfg}
 		return c, c.connect(ctx)
 	}, opts)

@@ -23,7 +23,7 @@ func OpenTable(ctx context.Context, location string, opts sqltable.Options) (*sq
 	if opts.Retryable == nil {
 		opts.Retryable = store.Retryable
 	}
-	s, err := sqltable.New(ctx, db, sqltable.Postgres, "postgres:"+store.Redact(location), opts)
+	s, err := sqltable.New(ctx, db, sqltable.Postgres, store.Redact(location), opts)
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -153,8 +153,8 @@ type Source struct {
 	u   profile.User // scratch: the user being decoded
 }
 
-// Open opens a source named name (e.g. "mysql:" and the location without
-// its password) on the connection connect makes, which it closes when it
+// Open opens a source named name (the location without its password,
+// "mysql://ferry:xxxxx@db/users") on the connection connect makes, which it closes when it
 // fails. The database must hold a ferry store of a known schema version,
 // and Where must be valid.
 func Open(ctx context.Context, d Dialect, name string, connect func(context.Context) (Conn, error), opts Options) (*Source, error) {

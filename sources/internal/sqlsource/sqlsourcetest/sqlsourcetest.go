@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -134,9 +135,11 @@ func ReadUsers(t *testing.T, src pipeline.Source) []profile.User {
 
 func (s Store) keyOrderAndPositions(t *testing.T) {
 	users := sinktest.Users(0, 30)
-	src := s.open(t, s.load(t, users), sqlsource.Options{BatchSize: 8})
+	u := s.load(t, users)
+	src := s.open(t, u, sqlsource.Options{BatchSize: 8})
 	defer src.Close()
 	name := src.(interface{ Name() string }).Name()
+	CheckName(t, name, u)
 	var ids []string
 	var want int64
 	lastKey := int64(0)
@@ -342,4 +345,25 @@ func (s Store) killedConnectionIsRetried(t *testing.T) {
 		t.Fatal("no connection killed")
 	}
 	sinktest.Equal(t, users, got)
+}
+
+// CheckName checks that a database source is named by its location u
+// (what positions in rejects and logs show), without u's password; a
+// SQLite file by its path.
+func CheckName(t testing.TB, name, u string) {
+	t.Helper()
+	pu, err := url.Parse(u)
+	if err != nil {
+		t.Fatalf("test location: %v", err)
+	}
+	if pu.Scheme == "" { // a SQLite path
+		if !strings.HasSuffix(name, pu.Path) {
+			t.Errorf("source name %q, want the path %s", name, pu.Path)
+		}
+	} else if !strings.HasPrefix(name, pu.Scheme+"://") || !strings.Contains(name, "@"+pu.Host+pu.Path) && !strings.Contains(name, "://"+pu.Host+pu.Path) {
+		t.Errorf("source name %q, want the location %s://…%s%s", name, pu.Scheme, pu.Host, pu.Path)
+	}
+	if pw, ok := pu.User.Password(); ok && pw != "" && strings.Contains(name, pw) {
+		t.Errorf("source name %q holds the password", name)
+	}
 }

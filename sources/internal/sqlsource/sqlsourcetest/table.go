@@ -59,6 +59,15 @@ func RunTable(t *testing.T, tb Table) {
 		})
 	})
 	t.Run("KeysAndShards", tb.keysAndShards)
+	t.Run("NameIsTheLocation", func(t *testing.T) {
+		u := tb.legacyDB(t, nil)
+		src, err := tb.Open(t.Context(), u, sqltable.Options{Query: "SELECT * FROM accounts", Mapping: tb.mapping()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer src.Close()
+		CheckName(t, src.Name(), u)
+	})
 }
 
 // legacyRow returns the column values of the accounts table for user u,
