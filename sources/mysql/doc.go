@@ -8,7 +8,7 @@
 // expression such as (*query.Query).SQL(query.MySQL, mysql.QueryColumns())
 // produces, optionally only some fields and only one key range (a shard;
 // Split plans them). It implements pipeline.Resumer: a checkpoint's Key is
-// the last row id read. Records carry Origin{Source: "mysql:URL", Index:
+// the last row id read. Records carry Origin{Source: URL, Index:
 // n}, the URL without its password.
 //
 // OpenTable reads any legacy user table: a SELECT and a mapping of its

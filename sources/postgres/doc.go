@@ -7,7 +7,7 @@
 // such as (*query.Query).SQL(query.Postgres, postgres.QueryColumns())
 // produces, optionally only some fields and only one key range (a shard;
 // Split plans them). It implements pipeline.Resumer: a checkpoint's Key is
-// the last user_id read. Records carry Origin{Source: "postgres:URL",
+// the last user_id read. Records carry Origin{Source: URL,
 // Index: n}, the URL without its password.
 //
 // OpenTable reads any legacy user table: a SELECT and a mapping of its
