@@ -105,6 +105,15 @@ func leafKeys(rest string) (string, bool) {
 	return keys, true
 }
 
+// RawAt returns the text of the value at path (".key" and "[N]" steps, such
+// as ".hash.value") inside the JSON value raw, as written (a sub-slice of
+// raw), and whether it is there. raw is trusted to be well-formed, as the
+// values ferry decoded are: on other text RawAt returns false or a stray
+// span, never panics, and reads no further than the value it seeks. A key
+// given twice in an object resolves to its last occurrence, as in
+// DecodeJSON.
+func RawAt(raw []byte, path string) (json.RawMessage, bool) { return walk(raw, path) }
+
 // walk follows rest (".key" and "[N]" steps) into the JSON value raw, which
 // is trusted to be well-formed (see rawIter). A key given twice in an object
 // resolves to its last occurrence, as in DecodeJSON.

@@ -435,3 +435,31 @@ func BenchmarkGetText(b *testing.B) {
 		}
 	}
 }
+
+func TestRawAt_FindsValuesTheWayDecodeJSONReadsThem(t *testing.T) {
+	raw := []byte(`{"algorithm":"md5","hash":{"value":"ab","digest":"sha1","digest":"sha256"},"list":[1,{"k":"v"}], "sp" : { "x" : null } }`)
+	for _, tc := range []struct {
+		path string
+		want string
+		ok   bool
+	}{
+		{".algorithm", `"md5"`, true},
+		{".hash.value", `"ab"`, true},
+		{".hash.digest", `"sha256"`, true}, // the last of a key given twice
+		{".list[1].k", `"v"`, true},
+		{".sp.x", `null`, true},
+		{".hash.missing", "", false},
+		{".list[2]", "", false},
+		{".algorithm.deeper", "", false},
+	} {
+		got, ok := RawAt(raw, tc.path)
+		if ok != tc.ok || string(got) != tc.want {
+			t.Errorf("RawAt(%s) = %q, %v; want %q, %v", tc.path, got, ok, tc.want, tc.ok)
+		}
+	}
+	for _, bad := range []string{``, `{`, `{"a":`, `{"a" 1}`, `[1,`, `{"a":{"b":"unterminated}}`} {
+		if v, ok := RawAt([]byte(bad), ".a.b"); ok && len(v) > len(bad) {
+			t.Errorf("RawAt(%q) returned %q", bad, v)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package screen
 
 import (
-	"bytes"
 	"context"
 	"maps"
 	"sync"
@@ -50,12 +49,15 @@ func UserLabel(u *profile.User) string {
 
 // customLabel names the algorithm of u's custom_password_hash from its
 // algorithm member and, where that is not enough, from hash.value's prefix
-// or hash.digest, as Hash.Name would; other objects are parsed. It reads
-// the first occurrence of a key, where a parser reads the last: a label,
-// not a verdict, so screening parses custom hashes itself.
+// or hash.digest, as Hash.Name would; other objects are parsed. A label,
+// not a verdict: screening parses custom hashes itself.
 func customLabel(u *profile.User) string {
 	raw := []byte(u.CustomPasswordHash)
-	switch string(member(raw, "algorithm")) {
+	member := func(path string) []byte {
+		v, _ := profile.RawAt(raw, path)
+		return v
+	}
+	switch string(member(".algorithm")) {
 	case `"md5"`:
 		return string(passwords.MD5)
 	case `"sha1"`:
@@ -69,16 +71,16 @@ func customLabel(u *profile.User) string {
 	case `"scrypt"`:
 		return string(passwords.Scrypt)
 	case `"md4"`:
-		if member(raw, "salt") != nil {
+		if member(".salt") != nil {
 			return string(passwords.MD4)
 		}
-		switch string(member(member(raw, "password"), "encoding")) {
+		switch string(member(".password.encoding")) {
 		case `"utf16le"`, `"ucs2"`:
 			return "ntlm"
 		}
 		return string(passwords.MD4)
 	case `"hmac"`:
-		switch string(member(member(raw, "hash"), "digest")) {
+		switch string(member(".hash.digest")) {
 		case `"md5"`:
 			return "hmac-md5"
 		case `"sha1"`:
@@ -89,7 +91,7 @@ func customLabel(u *profile.User) string {
 			return "hmac-sha512"
 		}
 	case `"argon2"`, `"pbkdf2"`, `"ldap"`:
-		if l := valueLabel(member(member(raw, "hash"), "value")); l != "" {
+		if l := valueLabel(member(".hash.value")); l != "" {
 			return l
 		}
 	}
@@ -134,103 +136,6 @@ func valueLabel(v []byte) string {
 
 func hasPrefix(b []byte, p string) bool {
 	return len(b) >= len(p) && string(b[:len(p)]) == p
-}
-
-// member returns the text of the value of the first member named key (as
-// written, without escapes) of the JSON object raw, or nil. It stops at
-// that member. raw is not validated: on malformed text member returns nil
-// or a stray span, never panics, and reads raw at most once.
-func member(raw []byte, key string) []byte {
-	i := skipWS(raw, 0)
-	if i >= len(raw) || raw[i] != '{' {
-		return nil
-	}
-	i = skipWS(raw, i+1)
-	for i < len(raw) && raw[i] == '"' {
-		ke := skipString(raw, i+1)
-		if ke < 0 {
-			return nil
-		}
-		k := raw[i+1 : ke-1]
-		i = skipWS(raw, ke)
-		if i >= len(raw) || raw[i] != ':' {
-			return nil
-		}
-		i = skipWS(raw, i+1)
-		ve := skipValue(raw, i)
-		if ve <= i {
-			return nil
-		}
-		if string(k) == key {
-			return raw[i:ve]
-		}
-		i = skipWS(raw, ve)
-		if i >= len(raw) || raw[i] != ',' {
-			return nil
-		}
-		i = skipWS(raw, i+1)
-	}
-	return nil
-}
-
-func skipWS(d []byte, i int) int {
-	for i < len(d) && (d[i] == ' ' || d[i] == '\n' || d[i] == '\r' || d[i] == '\t') {
-		i++
-	}
-	return i
-}
-
-// skipString returns the index after the string whose content starts at i
-// (after the opening quote), or -1.
-func skipString(d []byte, i int) int {
-	for i <= len(d) {
-		j := bytes.IndexByte(d[i:], '"')
-		if j < 0 {
-			return -1
-		}
-		k := i + j
-		n := 0
-		for p := k - 1; p >= i && d[p] == '\\'; p-- {
-			n++
-		}
-		if n%2 == 0 {
-			return k + 1
-		}
-		i = k + 1
-	}
-	return -1
-}
-
-// skipValue returns the index after the value that starts at i, or -1.
-func skipValue(d []byte, i int) int {
-	depth := 0
-	for i < len(d) {
-		switch d[i] {
-		case '"':
-			if i = skipString(d, i+1); i < 0 || depth == 0 {
-				return i
-			}
-			continue
-		case '{', '[':
-			depth++
-		case '}', ']':
-			if depth == 0 {
-				return i
-			}
-			if depth--; depth == 0 {
-				return i + 1
-			}
-		case ',', ':', ' ', '\n', '\r', '\t':
-			if depth == 0 {
-				return i
-			}
-		}
-		i++
-	}
-	if depth == 0 {
-		return i
-	}
-	return -1
 }
 
 // Census counts users by UserLabel. It is safe for concurrent use.

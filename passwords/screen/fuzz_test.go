@@ -9,9 +9,8 @@ import (
 
 // FuzzUserLabel feeds arbitrary custom_password_hash text to the census
 // label: it must never panic, and whenever the object parses, the label
-// must be the parser's (the seeds have no duplicate keys; fuzzed inputs
-// with them may differ, which is allowed, so only parseable inputs without
-// a second "algorithm" are compared).
+// must be the parser's (a key given twice counts by its last occurrence
+// for both).
 func FuzzUserLabel(f *testing.F) {
 	for _, s := range []string{
 		sha1Custom("x"), ntlmCustom("x"), saltedSHA256Custom("x"), hmacCustom("x"), sshaCustom("x"), pbkdf2Custom,
@@ -31,25 +30,11 @@ func FuzzUserLabel(f *testing.F) {
 			return
 		}
 		h, err := passwords.FromAuth0Custom(raw)
-		if err != nil || countKey(raw, "algorithm") > 1 || countKey(raw, "digest") > 1 ||
-			countKey(raw, "value") > 2 || countKey(raw, "hash") > 1 || countKey(raw, "encoding") > 3 {
+		if err != nil {
 			return
 		}
 		if got != h.Name() {
 			t.Fatalf("label %q, Hash.Name %q", got, h.Name())
 		}
 	})
-}
-
-// countKey counts the quoted occurrences of key in raw, a rough bound on
-// the members so named.
-func countKey(raw []byte, key string) int {
-	n := 0
-	q := `"` + key + `"`
-	for i := 0; i+len(q) <= len(raw); i++ {
-		if string(raw[i:i+len(q)]) == q {
-			n++
-		}
-	}
-	return n
 }
