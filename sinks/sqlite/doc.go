@@ -7,8 +7,11 @@
 //
 // The logical schema below is the one every ferry store follows (SQLite
 // here, PostgreSQL and MySQL alike; the lengths are for engines whose
-// indexed columns need them, validation enforces them); Migrate creates it
-// and records its version in ferry_schema, one row per applied migration.
+// indexed columns need them: validation enforces them, and every store
+// rejects a longer user_id, email or username with MAX_LENGTH, and text
+// that is not valid UTF-8 with FORMAT, so that all stores hold the same
+// users); Migrate creates it and records its version in ferry_schema, one
+// row per applied migration.
 //
 //	users
 //	  user_id              text, primary key      ≤ 255 chars
@@ -64,7 +67,9 @@
 //
 // Records are applied in batch order, as if one at a time. Equality of
 // emails and usernames is exact: the normalize stage lowercases both, as
-// Auth0 does.
+// Auth0 does. A constraint the store's DBA added (a CHECK, NOT NULL or
+// trigger) that refuses a record rejects that record alone with CONFLICT,
+// naming the constraint or column.
 //
 // # Resending a batch
 //

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ferry-dev/ferry/profile"
 	"github.com/ferry-dev/ferry/sinks/internal/sqlstore"
@@ -64,6 +65,7 @@ func (e *encoder) encode(u *profile.User, r *row) (profile.Issues, error) {
 			issues.Add(profile.CodeRequired, "user_id", "user without user_id needs an email, username or phone_number to derive one")
 		}
 	}
+	sqlstore.CheckKeys(&issues, id, u)
 	r[sqlstore.ColUserID] = id
 	r[sqlstore.ColConnection] = e.connection
 	r[sqlstore.ColEmail] = text(u.Email)
@@ -109,6 +111,11 @@ func (e *encoder) encode(u *profile.User, r *row) (profile.Issues, error) {
 			return nil, errors.New("sqlite: encode extra: profile codec returned no object")
 		}
 		r[sqlstore.ColExtra] = string(e.buf)
+	}
+	for c, v := range r {
+		if s, ok := v.(string); ok && !utf8.ValidString(s) {
+			sqlstore.NotUTF8(&issues, c)
+		}
 	}
 	return issues, nil
 }

@@ -531,6 +531,9 @@ func (s *Sink) decideSlow(ctx context.Context) error {
 					args = append(args, merged[c])
 				}
 				if _, err := s.txs.update.ExecContext(ctx, append(args, eid)...); err != nil {
+					if s.refused(o, err) {
+						continue
+					}
 					return fmt.Errorf("update record %d: %w", i, err)
 				}
 				o.kind = updated
@@ -569,12 +572,26 @@ func (s *Sink) decideSlow(ctx context.Context) error {
 			continue
 		}
 		if _, err := s.txs.insertOne.ExecContext(ctx, r[:]...); err != nil {
+			if s.refused(o, err) {
+				continue
+			}
 			return fmt.Errorf("insert record %d: %w", i, err)
 		}
 		s.touched[id] = struct{}{}
 		o.kind = inserted
 	}
 	return nil
+}
+
+// refused rejects o when err is the store's refusal of its record (see
+// refusal); SQLite undid that statement alone, and the transaction goes on.
+func (s *Sink) refused(o *outcome, err error) bool {
+	code, path, msg, ok := refusal(err)
+	if ok {
+		o.issues.Add(code, path, msg)
+		o.kind = rejected
+	}
+	return ok
 }
 
 // conflict adds code to o when another user of the connection holds value

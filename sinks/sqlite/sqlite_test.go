@@ -1,17 +1,14 @@
 package sqlite
 
 import (
-	"encoding/json"
-	"strings"
-	"time"
-
-	"github.com/google/go-cmp/cmp"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ferry-dev/ferry/fixtures/sinktest"
 	"github.com/ferry-dev/ferry/pipeline"
 	"github.com/ferry-dev/ferry/profile"
+	"github.com/ferry-dev/ferry/sinks/internal/sqlstore/storetest"
 )
 
 // openTest opens a store in a new temporary directory.
@@ -72,284 +69,72 @@ func TestConformance_Upsert(t *testing.T) {
 		func(t *testing.T, s pipeline.Sink) []profile.User { return readAll(t, s.(*Sink).Path()) })
 }
 
-// codes returns, per record written, the codes it was rejected with ("" when
-// accepted), in input order.
-func codes(b *pipeline.Batch, n int) []string {
-	out := make([]string, n)
-	for _, r := range b.Rejects {
-		var cs []string
-		for _, is := range r.Issues {
-			cs = append(cs, string(is.Code))
+// TestImportSemantics runs the import semantics every SQL store shares.
+func TestImportSemantics(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Target {
+		path := filepath.Join(t.TempDir(), "ferry.db")
+		return storetest.Target{
+			Open: func(t *testing.T, connection string, upsert bool) pipeline.Sink {
+				// A commit per batch, as the other stores: the suite reads
+				// the store between batches.
+				return storetest.Open(t, Open, "sqlite://"+path, Options{Connection: connection, Upsert: upsert, CommitUsers: 1})
+			},
+			Read:     func(t *testing.T) []profile.User { return readAll(t, path) },
+			Exec:     func(t *testing.T, stmt string) { execAll(t, path, stmt) },
+			AddCheck: func(t *testing.T, name, cond string) { addCheck(t, path, name, cond) },
 		}
-		out[r.Origin.Index] = strings.Join(cs, ",")
-	}
-	return out
+	})
 }
 
-func TestWrite_ConflictCodes(t *testing.T) {
-	stored := func() profile.User { // what the store holds before each case
-		u := sinktest.Users(0, 1)[0]
-		u.UserID, u.Email, u.Username = "auth0|stored", "stored@example.com", "stored_user"
-		return u
+// execAll runs stmts on the store at path, in one transaction.
+func execAll(t *testing.T, path string, stmts ...string) {
+	t.Helper()
+	db, err := OpenDB(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
 	}
-	derived := func() profile.User { // stored without a user_id
-		u := sinktest.Users(1, 1)[0]
-		u.UserID, u.Email, u.Username = "", "derived@example.com", ""
-		return u
+	defer db.Close()
+	tx, err := db.BeginTx(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	fresh := func(i int) profile.User { return sinktest.Users(100+i, 1)[0] }
-	with := func(u profile.User, f func(*profile.User)) profile.User { f(&u); return u }
-
-	tests := []struct {
-		name  string
-		batch []profile.User
-		want  []string
-		stats pipeline.WriteStats
-	}{
-		{"new users are inserted", []profile.User{fresh(0), fresh(1)}, []string{"", ""}, pipeline.WriteStats{Inserted: 2}},
-		{"same user_id, other content", []profile.User{with(stored(), func(u *profile.User) { u.GivenName = "Other" })},
-			[]string{"DUPLICATED_USER"}, pipeline.WriteStats{}},
-		{"same user_id, other email and username", []profile.User{with(fresh(0), func(u *profile.User) { u.UserID = "auth0|stored" })},
-			[]string{"DUPLICATED_USER"}, pipeline.WriteStats{}},
-		{"identical to the stored user", []profile.User{stored()}, []string{""}, pipeline.WriteStats{Unchanged: 1}},
-		{"identical, id derived from the email", []profile.User{derived()}, []string{""}, pipeline.WriteStats{Unchanged: 1}},
-		{"email taken", []profile.User{with(fresh(0), func(u *profile.User) { u.Email = "stored@example.com" })},
-			[]string{"CONFLICT_EMAIL"}, pipeline.WriteStats{}},
-		{"email taken, no user_id", []profile.User{with(fresh(0), func(u *profile.User) { u.UserID, u.Email = "", "stored@example.com" })},
-			[]string{"CONFLICT_EMAIL"}, pipeline.WriteStats{}},
-		{"username taken", []profile.User{with(fresh(0), func(u *profile.User) { u.Username = "stored_user" })},
-			[]string{"CONFLICT_USERNAME"}, pipeline.WriteStats{}},
-		{"email and username taken", []profile.User{with(fresh(0), func(u *profile.User) { u.Email, u.Username = "stored@example.com", "stored_user" })},
-			[]string{"CONFLICT_EMAIL,CONFLICT_USERNAME"}, pipeline.WriteStats{}},
-		{"email taken by an earlier record of the batch", []profile.User{fresh(0), with(fresh(1), func(u *profile.User) { u.Email = fresh(0).Email })},
-			[]string{"", "CONFLICT_EMAIL"}, pipeline.WriteStats{Inserted: 1}},
-		{"username taken by an earlier record of the batch", []profile.User{fresh(0), fresh(1), with(fresh(2), func(u *profile.User) { u.Username = fresh(0).Username })},
-			[]string{"", "", "CONFLICT_USERNAME"}, pipeline.WriteStats{Inserted: 2}},
-		{"identical record twice in one batch", []profile.User{fresh(0), fresh(0)},
-			[]string{"", "DUPLICATED_USER"}, pipeline.WriteStats{Inserted: 1}},
-		{"stored user twice in one batch", []profile.User{stored(), stored()},
-			[]string{"", "DUPLICATED_USER"}, pipeline.WriteStats{Unchanged: 1}},
-		{"a refused record does not claim its keys", []profile.User{
-			with(fresh(0), func(u *profile.User) { u.Email = "stored@example.com" }),
-			with(fresh(1), func(u *profile.User) { u.Username = fresh(0).Username }),
-		}, []string{"CONFLICT_EMAIL", ""}, pipeline.WriteStats{Inserted: 1}},
-		{"no user_id, email, username or phone", []profile.User{with(fresh(0), func(u *profile.User) { u.UserID, u.Email, u.Username, u.PhoneNumber = "", "", "", "" })},
-			[]string{"REQUIRED"}, pipeline.WriteStats{}},
-		{"timestamp past year 9999", []profile.User{with(fresh(0), func(u *profile.User) { u.LastLogin = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC) })},
-			[]string{"FORMAT"}, pipeline.WriteStats{}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := openTest(t, Options{})
-			seed := sinktest.Batch("seed", 0, 0, []profile.User{stored(), derived()})
-			sinktest.Write(t, s, seed)
-			sinktest.NoRejects(t, seed)
-
-			b := sinktest.Batch("conflicts", 0, 0, tt.batch)
-			sinktest.Write(t, s, b)
-			if d := cmp.Diff(tt.want, codes(b, len(tt.batch))); d != "" {
-				t.Errorf("codes (-want +got):\n%s", d)
-			}
-			if b.Written != tt.stats {
-				t.Errorf("Written = %+v, want %+v", b.Written, tt.stats)
-			}
-			if got, want := len(b.Records)+len(b.Rejects), len(tt.batch); got != want {
-				t.Errorf("records + rejects = %d, want %d", got, want)
-			}
-			cp, err := s.LastCheckpoint(t.Context(), "conflicts")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got, want := cp.Counts.Rejected, int64(len(b.Rejects)); got != want {
-				t.Errorf("checkpoint counts %d rejected, want %d", got, want)
-			}
-			if got, want := cp.Counts.Written, int64(len(b.Records)); got != want {
-				t.Errorf("checkpoint counts %d written, want %d", got, want)
-			}
-			for _, r := range b.Rejects {
-				for _, is := range r.Issues {
-					if strings.Contains(is.Message, "@") {
-						t.Errorf("issue message %q leaks a value", is.Message)
-					}
-				}
-			}
-		})
-	}
-}
-
-func TestWrite_KeepsRecordOrderAroundRejects(t *testing.T) {
-	s := openTest(t, Options{})
-	us := sinktest.Users(0, 6)
-	us[1].Email = us[0].Email
-	us[4].Username = us[2].Username
-	b := sinktest.Batch("order", 0, 0, us)
-	sinktest.Write(t, s, b)
-	var kept, refused []int64
-	for _, r := range b.Records {
-		kept = append(kept, r.Origin.Index)
-	}
-	for _, r := range b.Rejects {
-		refused = append(refused, r.Origin.Index)
-	}
-	if d := cmp.Diff([]int64{0, 2, 3, 5}, kept); d != "" {
-		t.Errorf("kept records (-want +got):\n%s", d)
-	}
-	if d := cmp.Diff([]int64{1, 4}, refused); d != "" {
-		t.Errorf("rejects (-want +got):\n%s", d)
-	}
-}
-
-func TestWrite_SameEmailInAnotherConnection(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "ferry.db")
-	write := func(conn string, us []profile.User) *pipeline.Batch {
-		s, err := Open(t.Context(), path, Options{Connection: conn})
-		if err != nil {
-			t.Fatal(err)
+	defer tx.Rollback()
+	for _, stmt := range stmts {
+		if _, err := tx.ExecContext(t.Context(), stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
 		}
-		defer s.Close(t.Context())
-		b := sinktest.Batch(conn, 0, 0, us)
-		sinktest.Write(t, s, b)
-		return b
 	}
-	u := sinktest.Users(0, 1)[0]
-	u.UserID = ""
-	write("db-one", []profile.User{u})
-	b := write("db-two", []profile.User{u})
-	sinktest.NoRejects(t, b)
-	if len(readAll(t, path)) != 2 {
-		t.Errorf("want one user in each connection")
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
 	}
 }
 
-func TestUpsert_ChangesOnlyUpsertableFields(t *testing.T) {
-	stored := func() profile.User {
-		u := sinktest.Users(0, 1)[0]
-		u.EmailVerified = profile.False
-		u.AppMetadata = json.RawMessage(`{"a":1,"b":{"c":2}}`)
-		u.UserMetadata = json.RawMessage(`{"theme":"light"}`)
-		return u
+// addCheck adds the CHECK constraint name, that every row holds cond, to the
+// users table of the store at path. SQLite has no ALTER TABLE … ADD
+// CONSTRAINT: a DBA rebuilds the table with the constraint
+// (https://sqlite.org/lang_altertable.html#otheralter), as this does.
+func addCheck(t *testing.T, path, name, cond string) {
+	t.Helper()
+	db, err := OpenReadOnly(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
 	}
-	type change struct {
-		name   string
-		edit   func(u *profile.User)
-		want   func(u *profile.User) // the stored user afterwards, from stored()
-		stats  pipeline.WriteStats
-		reject string
+	var create string
+	err = db.QueryRowContext(t.Context(), "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'users'").Scan(&create)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
 	}
-	tests := []change{
-		{name: "names and picture", edit: func(u *profile.User) {
-			u.GivenName, u.FamilyName, u.Name, u.Nickname, u.Picture = "Ana", "Lima", "Ana Lima", "ana", "https://example.com/a.png"
-		}, want: func(u *profile.User) {
-			u.GivenName, u.FamilyName, u.Name, u.Nickname, u.Picture = "Ana", "Lima", "Ana Lima", "ana", "https://example.com/a.png"
-		}, stats: pipeline.WriteStats{Updated: 1}},
-		{name: "email_verified", edit: func(u *profile.User) { u.EmailVerified = profile.True },
-			want: func(u *profile.User) { u.EmailVerified = profile.True }, stats: pipeline.WriteStats{Updated: 1}},
-		{name: "metadata replaced whole, not merged", edit: func(u *profile.User) {
-			u.AppMetadata = json.RawMessage(`{"b":{"d":3}}`)
-			u.UserMetadata = json.RawMessage(`{}`)
-		}, want: func(u *profile.User) {
-			u.AppMetadata = json.RawMessage(`{"b":{"d":3}}`)
-			u.UserMetadata = json.RawMessage(`{}`)
-		}, stats: pipeline.WriteStats{Updated: 1}},
-		{name: "custom_password_hash", edit: func(u *profile.User) {
-			u.CustomPasswordHash = json.RawMessage(`{"algorithm":"sha1","hash":{"value":"a94a8fe5ccb19ba61c4c0873d391e987982fbbd3","encoding":"hex"}}`)
-		}, want: func(u *profile.User) {
-			u.CustomPasswordHash = json.RawMessage(`{"algorithm":"sha1","hash":{"value":"a94a8fe5ccb19ba61c4c0873d391e987982fbbd3","encoding":"hex"}}`)
-		}, stats: pipeline.WriteStats{Updated: 1}},
-		{name: "other attributes are not upsertable", edit: func(u *profile.User) {
-			u.UserID = "auth0|another-id"
-			u.Username = "renamed"
-			u.PhoneNumber, u.PhoneVerified = "+15550000000", profile.True
-			u.Blocked = profile.False
-			u.PasswordHash = "$2b$10$" + strings.Repeat("x", 53)
-			u.LoginsCount = profile.IntOf(1)
-			u.Identities = nil
-			u.MFAFactors = []profile.MFAFactor{{TOTPSecret: "AAAA"}}
-			u.Extra = []profile.Attr{{Key: "x", Value: json.RawMessage(`1`)}}
-		}, want: func(u *profile.User) {}, stats: pipeline.WriteStats{Unchanged: 1}},
-		{name: "absent attributes keep their stored value", edit: func(u *profile.User) {
-			*u = profile.User{Email: u.Email, Nickname: "nick"}
-		}, want: func(u *profile.User) { u.Nickname = "nick" }, stats: pipeline.WriteStats{Updated: 1}},
-		{name: "same values", edit: func(u *profile.User) {}, want: func(u *profile.User) {}, stats: pipeline.WriteStats{Unchanged: 1}},
-		{name: "user_id taken under another email", edit: func(u *profile.User) { u.Email = "new@example.com"; u.Username = "" },
-			want: func(u *profile.User) {}, reject: "DUPLICATED_USER"},
-		{name: "username taken under another email", edit: func(u *profile.User) { u.Email, u.UserID = "new@example.com", "" },
-			want: func(u *profile.User) {}, reject: "CONFLICT_USERNAME"},
+	const head = "CREATE TABLE users "
+	end := strings.LastIndex(create, ")") // closes the column list; " STRICT" follows
+	if end < 0 || !strings.HasPrefix(create, head) {
+		t.Fatalf("unexpected schema of users: %s", create)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := openTest(t, Options{Upsert: true})
-			sinktest.Write(t, s, sinktest.Batch("seed", 0, 0, []profile.User{stored()}))
-			u := stored()
-			tt.edit(&u)
-			b := sinktest.Batch("upsert", 0, 0, []profile.User{u})
-			sinktest.Write(t, s, b)
-			got := codes(b, 1)[0]
-			if got != tt.reject {
-				t.Errorf("reject codes = %q, want %q", got, tt.reject)
-			}
-			if b.Written != tt.stats {
-				t.Errorf("Written = %+v, want %+v", b.Written, tt.stats)
-			}
-			s.Close(t.Context())
-			want := stored()
-			tt.want(&want)
-			sinktest.Equal(t, []profile.User{want}, readAll(t, s.Path()))
-		})
-	}
-}
-
-func TestUpsert_NewEmailIsInserted(t *testing.T) {
-	s := openTest(t, Options{Upsert: true})
-	b := sinktest.Batch("upsert", 0, 0, sinktest.Users(0, 3))
-	sinktest.Write(t, s, b)
-	if want := (pipeline.WriteStats{Inserted: 3}); b.Written != want {
-		t.Errorf("Written = %+v, want %+v", b.Written, want)
-	}
-}
-
-func TestUpsert_LaterRecordOfBatchWins(t *testing.T) {
-	s := openTest(t, Options{Upsert: true})
-	us := sinktest.Users(0, 2)
-	second := sinktest.Users(0, 1)[0]
-	second.UserID, second.GivenName = "", "Second"
-	us[1] = second
-	b := sinktest.Batch("upsert", 0, 0, us)
-	sinktest.Write(t, s, b)
-	sinktest.NoRejects(t, b)
-	if want := (pipeline.WriteStats{Inserted: 1, Updated: 1}); b.Written != want {
-		t.Errorf("Written = %+v, want %+v", b.Written, want)
-	}
-	s.Close(t.Context())
-	got := readAll(t, s.Path())
-	if len(got) != 1 || got[0].GivenName != "Second" {
-		t.Errorf("want one user named by the later record, got %d users", len(got))
-	}
-}
-
-func TestWrite_ConflictInsideAMultiRowInsert(t *testing.T) {
-	s := openTest(t, Options{})
-	sinktest.Write(t, s, sinktest.Batch("seed", 0, 0, sinktest.Users(0, 3)))
-	// 300 records: three multi-row inserts; the store skips a few rows of
-	// each, which are decided one by one while the others stay inserted.
-	us := sinktest.Users(100, 300)
-	taken := sinktest.Users(0, 3)
-	us[5].Email = taken[0].Email
-	us[130] = sinktest.Users(1, 1)[0] // identical to a stored user
-	us[299].UserID = taken[2].UserID
-	b := sinktest.Batch("partial", 0, 0, us)
-	sinktest.Write(t, s, b)
-	want := make([]string, 300)
-	want[5], want[299] = "CONFLICT_EMAIL", "DUPLICATED_USER"
-	if d := cmp.Diff(want, codes(b, 300)); d != "" {
-		t.Errorf("codes (-want +got):\n%s", d)
-	}
-	if want := (pipeline.WriteStats{Inserted: 297, Unchanged: 1}); b.Written != want {
-		t.Errorf("Written = %+v, want %+v", b.Written, want)
-	}
-	if n := countUsers(t, s); n != 300 {
-		t.Errorf("store holds %d users, want 300", n)
-	}
+	rebuilt := "CREATE TABLE users_new " + create[len(head):end] + ",\n\tCONSTRAINT " + name + " CHECK (" + cond + ")\n" + create[end:]
+	execAll(t, path, rebuilt,
+		"INSERT INTO users_new SELECT * FROM users",
+		"DROP TABLE users",
+		"ALTER TABLE users_new RENAME TO users")
 }
 
 func TestConformance_CommitEveryBatch(t *testing.T) {

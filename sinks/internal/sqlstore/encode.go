@@ -112,9 +112,7 @@ func (e *Encoder) Encode(u *profile.User, r *Row) (profile.Issues, error) {
 			issues.Add(profile.CodeRequired, "user_id", "user without user_id needs an email, username or phone_number to derive one")
 		}
 	}
-	e.limit(&issues, "user_id", id, MaxUserID)
-	e.limit(&issues, "email", u.Email, MaxEmail)
-	e.limit(&issues, "username", u.Username, MaxUsername)
+	CheckKeys(&issues, id, u)
 	r[ColUserID] = e.putString(id)
 	r[ColConnection] = e.putString(e.Connection)
 	r[ColEmail] = e.putString(u.Email)
@@ -165,8 +163,22 @@ func (e *Encoder) Encode(u *profile.User, r *Row) (profile.Issues, error) {
 	return issues, nil
 }
 
+// CheckKeys adds MAX_LENGTH for a user_id (id, the one the store will
+// hold), email or username longer than the store's key columns hold.
+func CheckKeys(issues *profile.Issues, id string, u *profile.User) {
+	limit(issues, "user_id", id, MaxUserID)
+	limit(issues, "email", u.Email, MaxEmail)
+	limit(issues, "username", u.Username, MaxUsername)
+}
+
+// NotUTF8 adds FORMAT for column col, whose text is not valid UTF-8: the
+// stores keep text, and read back what they keep.
+func NotUTF8(issues *profile.Issues, col int) {
+	issues.Add(profile.CodeFormat, columnNames[col], "not valid UTF-8")
+}
+
 // limit adds MAX_LENGTH when s has more than max characters.
-func (e *Encoder) limit(issues *profile.Issues, path, s string, max int) {
+func limit(issues *profile.Issues, path, s string, max int) {
 	if len(s) > max && utf8.RuneCountInString(s) > max {
 		issues.Add(profile.CodeMaxLength, path, fmt.Sprintf("longer than the store's %d characters", max))
 	}
@@ -181,7 +193,7 @@ func (e *Encoder) check(r *Row, issues *profile.Issues) {
 			continue
 		}
 		if !utf8.Valid(v) {
-			issues.Add(profile.CodeFormat, columnNames[c], "not valid UTF-8")
+			NotUTF8(issues, c)
 			continue
 		}
 		if !e.RejectNUL {
