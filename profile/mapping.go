@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/ferry-dev/ferry/internal/yamldoc"
 )
 
 // ErrMapping marks a mapping file or Mapping that cannot be used.
@@ -38,29 +40,13 @@ type Mapping struct {
 // wrap ErrMapping and name the column and its line. An empty file is an
 // empty Mapping.
 func LoadMapping(r io.Reader) (Mapping, error) {
-	dec := yaml.NewDecoder(r)
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return Mapping{}, nil
-		}
+	root, err := yamldoc.Mapping(r, "columns and ignore")
+	if err != nil {
 		return Mapping{}, fmt.Errorf("%w: %w", ErrMapping, err)
 	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		return Mapping{}, fmt.Errorf("%w: more than one yaml document", ErrMapping)
-	}
-	root := &doc
-	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
-		root = root.Content[0]
-	}
-	if isNull(root) {
+	if root == nil {
 		return Mapping{}, nil
 	}
-	if root.Kind != yaml.MappingNode {
-		return Mapping{}, fmt.Errorf("%w: line %d: want a mapping with columns and ignore", ErrMapping, root.Line)
-	}
-
 	var m Mapping
 	lines := map[string]int{} // column -> line, for messages
 	targets := map[string]string{}
@@ -68,7 +54,7 @@ func LoadMapping(r io.Reader) (Mapping, error) {
 		k, v := root.Content[i], root.Content[i+1]
 		switch k.Value {
 		case "columns":
-			if isNull(v) {
+			if yamldoc.IsNull(v) {
 				continue
 			}
 			if v.Kind != yaml.MappingNode {
@@ -86,7 +72,7 @@ func LoadMapping(r io.Reader) (Mapping, error) {
 				if prev, dup := lines[col]; dup {
 					return Mapping{}, fmt.Errorf("%w: line %d: column %q: mapped twice (first at line %d)", ErrMapping, ck.Line, col, prev)
 				}
-				if cv.Kind != yaml.ScalarNode || isNull(cv) {
+				if cv.Kind != yaml.ScalarNode || yamldoc.IsNull(cv) {
 					return Mapping{}, fmt.Errorf("%w: line %d: column %q: want a profile path", ErrMapping, cv.Line, col)
 				}
 				if err := checkTarget(cv.Value); err != nil {
@@ -101,7 +87,7 @@ func LoadMapping(r io.Reader) (Mapping, error) {
 				m.Columns[col] = cv.Value
 			}
 		case "ignore":
-			if isNull(v) {
+			if yamldoc.IsNull(v) {
 				continue
 			}
 			items := []*yaml.Node{v}
@@ -124,10 +110,6 @@ func LoadMapping(r io.Reader) (Mapping, error) {
 		}
 	}
 	return m, nil
-}
-
-func isNull(n *yaml.Node) bool {
-	return n.Kind == 0 || n.Kind == yaml.ScalarNode && n.Tag == "!!null"
 }
 
 // Check reports the first problem of a Mapping built in code, as

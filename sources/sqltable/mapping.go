@@ -11,6 +11,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/ferry-dev/ferry/internal/yamldoc"
+
 	"github.com/ferry-dev/ferry/passwords"
 	"github.com/ferry-dev/ferry/profile"
 )
@@ -127,27 +129,12 @@ func identifyAs(s string, ok func(passwords.Hash) bool) (passwords.Hash, error) 
 // ErrMapping and name the column and its line. An empty file is an empty
 // Mapping.
 func LoadMapping(r io.Reader) (Mapping, error) {
-	dec := yaml.NewDecoder(r)
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return Mapping{}, nil
-		}
+	root, err := yamldoc.Mapping(r, "key, columns and ignore")
+	if err != nil {
 		return Mapping{}, fmt.Errorf("%w: %w", ErrMapping, err)
 	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		return Mapping{}, fmt.Errorf("%w: more than one yaml document", ErrMapping)
-	}
-	root := &doc
-	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
-		root = root.Content[0]
-	}
-	if isNull(root) {
+	if root == nil {
 		return Mapping{}, nil
-	}
-	if root.Kind != yaml.MappingNode {
-		return Mapping{}, fmt.Errorf("%w: line %d: want a mapping with key, columns and ignore", ErrMapping, root.Line)
 	}
 	var m Mapping
 	lines := map[string]int{} // column → line, for messages
@@ -155,12 +142,12 @@ func LoadMapping(r io.Reader) (Mapping, error) {
 		k, v := root.Content[i], root.Content[i+1]
 		switch k.Value {
 		case "key":
-			if v.Kind != yaml.ScalarNode || isNull(v) || v.Value == "" {
+			if v.Kind != yaml.ScalarNode || yamldoc.IsNull(v) || v.Value == "" {
 				return Mapping{}, fmt.Errorf("%w: line %d: key: want a column name", ErrMapping, v.Line)
 			}
 			m.Key = v.Value
 		case "columns":
-			if isNull(v) {
+			if yamldoc.IsNull(v) {
 				continue
 			}
 			if v.Kind != yaml.MappingNode {
@@ -172,7 +159,7 @@ func LoadMapping(r io.Reader) (Mapping, error) {
 				}
 			}
 		case "ignore":
-			if isNull(v) {
+			if yamldoc.IsNull(v) {
 				continue
 			}
 			items := []*yaml.Node{v}
@@ -233,7 +220,7 @@ func (m *Mapping) column(k, v *yaml.Node, lines map[string]int) error {
 		m.Passwords[col] = format
 		return nil
 	}
-	if v.Kind != yaml.ScalarNode || isNull(v) {
+	if v.Kind != yaml.ScalarNode || yamldoc.IsNull(v) {
 		return fmt.Errorf("%w: line %d: column %q: want a profile path or hash: FORMAT", ErrMapping, v.Line, col)
 	}
 	if err := (profile.Mapping{Columns: map[string]string{col: v.Value}}).Check(); err != nil {
@@ -295,8 +282,4 @@ func checkJSONPath(p string) error {
 		return err
 	}
 	return nil
-}
-
-func isNull(n *yaml.Node) bool {
-	return n.Kind == 0 || n.Kind == yaml.ScalarNode && n.Tag == "!!null"
 }
