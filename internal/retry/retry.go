@@ -52,3 +52,42 @@ func Sleep(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	}
 }
+
+// Policy is how an operation is retried.
+type Policy struct {
+	// Retries is how many times a failed attempt is tried again; Min and
+	// Max bound the waits between attempts (Backoff).
+	Retries  int
+	Min, Max time.Duration
+	// Retryable tells the failures worth another attempt (a lost
+	// connection) from the rest.
+	Retryable func(error) bool
+	// Reset, when set, runs after a failure that is retried, before the
+	// wait (to drop a broken connection).
+	Reset func()
+	// Warn, when set, is told of each failure that is retried and of the
+	// wait before the next attempt.
+	Warn func(attempt int, wait time.Duration, err error)
+}
+
+// Do runs op until it succeeds, fails in a way p.Retryable refuses, has
+// been retried p.Retries times or ctx ends, and returns op's last error,
+// or ctx's when it ends during a wait.
+func (p Policy) Do(ctx context.Context, op func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := op()
+		if err == nil || !p.Retryable(err) || attempt > p.Retries || ctx.Err() != nil {
+			return err
+		}
+		if p.Reset != nil {
+			p.Reset()
+		}
+		wait := Backoff(attempt, p.Min, p.Max)
+		if p.Warn != nil {
+			p.Warn(attempt, wait, err)
+		}
+		if err := Sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+}

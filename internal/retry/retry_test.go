@@ -58,3 +58,57 @@ func TestDefaults_FillOnlyWhatIsUnset(t *testing.T) {
 		})
 	}
 }
+
+func TestPolicyDo_RetriesOnlyWhatItMayAndHowOften(t *testing.T) {
+	lost := errors.New("connection lost")
+	bad := errors.New("syntax error")
+	tests := []struct {
+		name     string
+		retries  int
+		fails    []error // op's results, in order; nil after them
+		want     error
+		attempts int
+	}{
+		{"succeeds at once", 3, nil, nil, 1},
+		{"succeeds after two lost connections", 3, []error{lost, lost}, nil, 3},
+		{"stops at a failure not worth retrying", 3, []error{lost, bad, lost}, bad, 2},
+		{"gives up after its retries", 2, []error{lost, lost, lost, lost}, lost, 3},
+		{"negative retries mean none", -1, []error{lost}, lost, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			attempts, resets, warns := 0, 0, 0
+			p := Policy{
+				Retries: tt.retries, Min: time.Nanosecond, Max: time.Nanosecond,
+				Retryable: func(err error) bool { return errors.Is(err, lost) },
+				Reset:     func() { resets++ },
+				Warn:      func(int, time.Duration, error) { warns++ },
+			}
+			err := p.Do(t.Context(), func() error {
+				attempts++
+				if attempts <= len(tt.fails) {
+					return tt.fails[attempts-1]
+				}
+				return nil
+			})
+			if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
+				t.Errorf("Do = %v, want %v", err, tt.want)
+			}
+			if attempts != tt.attempts || resets != attempts-1 || warns != attempts-1 {
+				t.Errorf("%d attempts, %d resets, %d warnings; want %d attempts and a reset and a warning before each retry",
+					attempts, resets, warns, tt.attempts)
+			}
+		})
+	}
+}
+
+func TestPolicyDo_EndsWithItsContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	p := Policy{Retries: 10, Min: time.Hour, Max: time.Hour, Retryable: func(error) bool { return true },
+		Reset: cancel} // the context ends while Do waits for the next attempt
+	attempts := 0
+	err := p.Do(ctx, func() error { attempts++; return errors.New("connection lost") })
+	if !errors.Is(err, context.Canceled) || attempts != 1 {
+		t.Errorf("Do = %v after %d attempts, want context.Canceled after 1", err, attempts)
+	}
+}

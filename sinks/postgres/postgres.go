@@ -333,21 +333,30 @@ func (s *Sink) Write(ctx context.Context, b *pipeline.Batch) error {
 	// Work on a copy; once an attempt has settled the rejects and written
 	// them (PrepareCommit), later attempts continue from it.
 	work := *b
-	for attempt := 1; ; attempt++ {
+	err := s.retrying(ctx, "batch failed", "batch", b.Seq).Do(ctx, func() error {
 		done, err := s.attempt(ctx, &work)
 		if err == nil {
 			*b = done
-			return nil
 		}
-		if !Retryable(err) || attempt > s.opts.Retries || ctx.Err() != nil {
-			return fmt.Errorf("postgres: write batch %d: %w", b.Seq, err)
-		}
-		s.drop(ctx)
-		wait := retry.Backoff(attempt, s.opts.MinBackoff, s.opts.MaxBackoff)
-		s.opts.Logger.Warn("postgres: batch failed, retrying", "store", s.name, "batch", b.Seq, "attempt", attempt, "wait", wait, "error", err)
-		if err := retry.Sleep(ctx, wait); err != nil {
-			return fmt.Errorf("postgres: write batch %d: %w", b.Seq, err)
-		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: write batch %d: %w", b.Seq, err)
+	}
+	return nil
+}
+
+// retrying is how the store retries what failed on its connection: on a
+// new connection, after a wait, logging what failed with attrs.
+func (s *Sink) retrying(ctx context.Context, what string, attrs ...any) retry.Policy {
+	return retry.Policy{
+		Retries: s.opts.Retries, Min: s.opts.MinBackoff, Max: s.opts.MaxBackoff,
+		Retryable: Retryable,
+		Reset:     func() { s.drop(ctx) },
+		Warn: func(attempt int, wait time.Duration, err error) {
+			s.opts.Logger.Warn("postgres: "+what+", retrying",
+				append([]any{"store", s.name}, append(attrs, "attempt", attempt, "wait", wait, "error", err)...)...)
+		},
 	}
 }
 
@@ -842,27 +851,25 @@ func (s *Sink) LastCheckpoint(ctx context.Context, job string) (*pipeline.Checkp
 		return nil, ErrClosed
 	}
 	var text string
-	var err error
-	for attempt := 1; ; attempt++ {
+	found := true
+	err := s.retrying(ctx, "loading the checkpoint failed", "job", job).Do(ctx, func() error {
 		if s.conn == nil {
-			if err = s.reconnect(ctx); err != nil {
-				return nil, fmt.Errorf("postgres: load checkpoint: %w", err)
+			if err := s.reconnect(ctx); err != nil {
+				return fmt.Errorf("reconnect: %w", err)
 			}
 		}
-		err = s.conn.QueryRow(ctx, sqlLoadCP, job).Scan(&text)
+		err := s.conn.QueryRow(ctx, sqlLoadCP, job).Scan(&text)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, nil
+			found = false
+			return nil
 		}
-		if err == nil || !Retryable(err) || attempt > s.opts.Retries {
-			break
-		}
-		s.drop(ctx)
-		if err := retry.Sleep(ctx, retry.Backoff(attempt, s.opts.MinBackoff, s.opts.MaxBackoff)); err != nil {
-			return nil, fmt.Errorf("postgres: load checkpoint: %w", err)
-		}
-	}
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres: load checkpoint: %w", err)
+	}
+	if !found {
+		return nil, nil
 	}
 	var cp pipeline.Checkpoint
 	if err := json.Unmarshal([]byte(text), &cp); err != nil {

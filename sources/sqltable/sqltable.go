@@ -382,16 +382,17 @@ func (s *Source) Next(ctx context.Context) (*pipeline.Batch, error) {
 		return nil, io.EOF
 	}
 	var b *pipeline.Batch
-	var err error
-	for attempt := 1; ; attempt++ {
-		b, err = s.read(ctx)
-		if err == nil || !s.opts.Retryable(err) || attempt > s.opts.Retries || ctx.Err() != nil {
-			break
-		}
-		wait := retry.Backoff(attempt, s.opts.MinBackoff, s.opts.MaxBackoff)
-		s.opts.Logger.Warn("table source: page failed, retrying", "source", s.name, "batch", s.seq, "attempt", attempt, "wait", wait, "error", err)
-		_ = retry.Sleep(ctx, wait) // cancelled: the next read reports it
+	p := retry.Policy{
+		Retries: s.opts.Retries, Min: s.opts.MinBackoff, Max: s.opts.MaxBackoff,
+		Retryable: s.opts.Retryable,
+		Warn: func(attempt int, wait time.Duration, err error) {
+			s.opts.Logger.Warn("table source: page failed, retrying", "source", s.name, "batch", s.seq, "attempt", attempt, "wait", wait, "error", err)
+		},
 	}
+	err := p.Do(ctx, func() (err error) {
+		b, err = s.read(ctx)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("table source %s: batch %d after record %d: %w", s.name, s.seq, s.index, err)
 	}

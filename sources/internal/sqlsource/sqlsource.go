@@ -296,17 +296,18 @@ func (s *Source) Next(ctx context.Context) (*pipeline.Batch, error) {
 	}
 	args := append(s.pageArgs(), s.opts.BatchSize)
 	var b *pipeline.Batch
-	var err error
-	for attempt := 1; ; attempt++ {
-		b, err = s.read(ctx, args)
-		if err == nil || !s.d.Retryable(err) || attempt > s.opts.Retries || ctx.Err() != nil {
-			break
-		}
-		s.conn.Reset(ctx)
-		wait := retry.Backoff(attempt, s.opts.MinBackoff, s.opts.MaxBackoff)
-		s.opts.Logger.Warn(s.d.Name+" source: page failed, retrying", "source", s.name, "batch", s.cur.Seq(), "attempt", attempt, "wait", wait, "error", err)
-		_ = retry.Sleep(ctx, wait) // cancelled: the next read reports it
+	p := retry.Policy{
+		Retries: s.opts.Retries, Min: s.opts.MinBackoff, Max: s.opts.MaxBackoff,
+		Retryable: s.d.Retryable,
+		Reset:     func() { s.conn.Reset(ctx) },
+		Warn: func(attempt int, wait time.Duration, err error) {
+			s.opts.Logger.Warn(s.d.Name+" source: page failed, retrying", "source", s.name, "batch", s.cur.Seq(), "attempt", attempt, "wait", wait, "error", err)
+		},
 	}
+	err := p.Do(ctx, func() (err error) {
+		b, err = s.read(ctx, args)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("%s source %s: batch %d after record %d: %w", s.d.Name, s.name, s.cur.Seq(), s.cur.Index(), err)
 	}
