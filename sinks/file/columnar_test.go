@@ -19,6 +19,7 @@ import (
 type columnar struct {
 	ext    string
 	enc    func() pipeline.Encoder
+	other  func() pipeline.Encoder // of other columns
 	writer func(w io.Writer, enc pipeline.Encoder) (pipeline.BatchWriter, error)
 	resume func(w io.Writer, enc pipeline.Encoder, size int64, journal []byte) (pipeline.BatchWriter, error)
 }
@@ -28,6 +29,9 @@ var columnars = []columnar{
 		ext: ".parquet",
 		// Row groups of 8 rows: the writer marks after every other batch.
 		enc: func() pipeline.Encoder { return parquet.NewEncoder(parquet.Options{RowGroupRows: 8}) },
+		other: func() pipeline.Encoder {
+			return parquet.NewEncoder(parquet.Options{RowGroupRows: 8, IncludeSecrets: true})
+		},
 		writer: func(w io.Writer, enc pipeline.Encoder) (pipeline.BatchWriter, error) {
 			return parquet.NewWriter(w, enc)
 		},
@@ -36,8 +40,9 @@ var columnars = []columnar{
 		},
 	},
 	{
-		ext: ".arrow",
-		enc: func() pipeline.Encoder { return arrow.NewEncoder(arrow.Options{}) },
+		ext:   ".arrow",
+		enc:   func() pipeline.Encoder { return arrow.NewEncoder(arrow.Options{}) },
+		other: func() pipeline.Encoder { return arrow.NewEncoder(arrow.Options{IncludeSecrets: true}) },
 		writer: func(w io.Writer, enc pipeline.Encoder) (pipeline.BatchWriter, error) {
 			return arrow.NewFileWriter(w, enc)
 		},
@@ -100,6 +105,19 @@ func TestSink_InterruptedColumnarOutputResumesFromItsLastMark(t *testing.T) {
 			}
 			// What a killed run wrote after its last mark.
 			appendPartial(t, out, "half a row group")
+
+			// A resume with other columns is refused and loses nothing.
+			other := c.other()
+			s, err = file.Open(out, other, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.LastCheckpoint(t.Context(), job); !errors.Is(err, pipeline.ErrCannotResume) {
+				t.Fatalf("resume with other columns: %v, want ErrCannotResume", err)
+			}
+			if err := s.Abort(); err != nil {
+				t.Fatal(err)
+			}
 
 			s, err = file.Open(out, enc, opts)
 			if err != nil {

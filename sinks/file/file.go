@@ -477,8 +477,9 @@ func (s *Sink) Close(ctx context.Context) error {
 	if s.jf != nil {
 		defer s.jf.Close()
 	}
-	if ctx.Err() != nil && s.opts.Writer != nil && s.marker == nil {
-		// This columnar file cannot be resumed: drop what was written.
+	if ctx.Err() != nil && s.opts.Writer != nil && s.marker == nil && !s.resuming {
+		// This columnar file cannot be resumed: drop what was written. (A
+		// resume that failed keeps the earlier run's output and checkpoint.)
 		var err error
 		if s.f != nil {
 			err = s.f.Close()
