@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -65,8 +66,9 @@ func (a *app) registry() (*pipeline.Registry, error) {
 		ExportAs:       exportAs,
 		IncludeSecrets: f.includeSecret,
 	}
-	jsonOpts := fjson.Options{}
-	ndOpts := ndjson.Options{}
+	// --fields projects JSON objects as Auth0's JSON export does.
+	jsonOpts := fjson.Options{Fields: fields, ExportAs: exportAs}
+	ndOpts := ndjson.Options{Fields: fields, ExportAs: exportAs}
 	if err := csvOpts.Validate(); err != nil {
 		return nil, usageError{err}
 	}
@@ -226,6 +228,9 @@ func (a *app) openFileSink(ctx context.Context, loc string, reg *pipeline.Regist
 	}
 	if err != nil {
 		return nil, usageError{err}
+	}
+	if len(a.flags.fields) > 0 && !slices.Contains([]string{"csv", "tsv", "ndjson", "json"}, format.Name) {
+		return nil, usagef("--fields selects CSV columns and JSON members; %s output holds every attribute (--flatten promotes metadata paths to columns)", format.Name)
 	}
 	if isS3(loc) {
 		return a.openS3Sink(ctx, loc, format)

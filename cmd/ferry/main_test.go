@@ -246,6 +246,16 @@ func TestExport_QueryOnStoreAndSecretsStripped(t *testing.T) {
 	if blocked == 0 || blocked >= 300 || bytes.Count(data, []byte(`"blocked":true`)) != blocked {
 		t.Errorf("query blocked:true exported %d users, not all blocked", blocked)
 	}
+	// --fields projects each user, as Auth0's JSON export does; a hash
+	// named there stays out without --include-secrets.
+	mustFerry(t, "export", "--from", db, "--to", out, "--fields", "user_id=Id,email,password_hash", "-q")
+	data, _ = os.ReadFile(out)
+	for i, line := range bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n")) {
+		var m map[string]any
+		if err := json.Unmarshal(line, &m); err != nil || len(m) != 2 || m["Id"] == nil || m["email"] == nil {
+			t.Fatalf("user %d with --fields user_id=Id,email,password_hash: %s", i, line)
+		}
+	}
 }
 
 func TestUsageErrorsExitTwo(t *testing.T) {
@@ -258,6 +268,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"missing argument", []string{"convert", "a.csv"}},
 		{"unknown extension", []string{"validate", "users.xyz"}},
 		{"bad query", []string{"convert", "../../fixtures/sample/users.json", "/dev/null.ndjson", "--query", "email:"}},
+		{"fields of a columnar output", []string{"convert", "../../fixtures/sample/users.json", "users.parquet", "--fields", "email"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -21,6 +21,10 @@ type Options struct {
 	Key string
 	// Wrap makes the encoder write {"<Key>":[…]} instead of a bare array.
 	Wrap bool
+	// Fields and ExportAs make the encoder write only these profile paths
+	// of each user, as ndjson.Options' do.
+	Fields   []string
+	ExportAs map[string]string
 	// MaxRecordBytes is the largest array element the decoder buffers; a
 	// larger one stops the stream with ErrRecordTooLarge after the records
 	// before it. Default DefaultMaxRecordBytes.
@@ -458,18 +462,22 @@ func (chunkDecoder) DecodeChunk(c *pipeline.Chunk, b *pipeline.Batch) {
 // state, so it is safe for concurrent use.
 type Encoder struct {
 	header, footer []byte
+	project        *jsonobject.Projection
 }
 
 // NewEncoder returns a JSON array encoder.
 func NewEncoder(opts Options) pipeline.Encoder {
 	opts = opts.withDefaults()
+	e := Encoder{header: []byte("["), footer: []byte("\n]\n")}
 	if opts.Wrap {
-		return Encoder{
-			header: append(profile.AppendString([]byte("{"), opts.Key), ":["...),
-			footer: []byte("\n]}\n"),
-		}
+		e.header = append(profile.AppendString([]byte("{"), opts.Key), ":["...)
+		e.footer = []byte("\n]}\n")
 	}
-	return Encoder{header: []byte("["), footer: []byte("\n]\n")}
+	if len(opts.Fields) > 0 {
+		p := jsonobject.Project(opts.Fields, opts.ExportAs)
+		e.project = &p
+	}
+	return e
 }
 
 // Header returns "[" (or `{"users":[` when wrapped).
@@ -484,11 +492,15 @@ func (e Encoder) Footer() []byte { return e.footer }
 // Encode appends each record of b as ",\n" and one compact JSON object.
 // It sizes dst once, from the first record, rather than let it grow by
 // doubling.
-func (Encoder) Encode(dst []byte, b *pipeline.Batch) ([]byte, error) {
+func (e Encoder) Encode(dst []byte, b *pipeline.Batch) ([]byte, error) {
 	for i := range b.Records {
 		start := len(dst)
 		dst = append(dst, ",\n"...)
-		dst = profile.AppendJSON(dst, &b.Records[i].User)
+		if e.project != nil {
+			dst = e.project.Append(dst, &b.Records[i].User)
+		} else {
+			dst = profile.AppendJSON(dst, &b.Records[i].User)
+		}
 		if i == 0 {
 			if n, size := len(b.Records)-1, len(dst)-start; cap(dst)-len(dst) < n*(size+size/16) {
 				dst = slices.Grow(dst, n*(size+size/16))

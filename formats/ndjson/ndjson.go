@@ -20,6 +20,12 @@ type Options struct {
 	// one stops the stream with ErrRecordTooLarge after the records before
 	// it. Default DefaultMaxRecordBytes.
 	MaxRecordBytes int
+	// Fields, when set, makes the encoder write only these profile paths
+	// of each user, as Auth0's JSON export does with an export job's
+	// fields: one member per path with a value, named by the path or by
+	// its name in ExportAs (path → name).
+	Fields   []string
+	ExportAs map[string]string
 }
 
 // DefaultMaxRecordBytes is the default of Options.MaxRecordBytes.
@@ -251,12 +257,21 @@ func (chunkDecoder) DecodeChunk(c *pipeline.Chunk, b *pipeline.Batch) {
 	b.Read += int(index - c.Index)
 }
 
-// Encoder writes one compact JSON object per line, each ended by '\n'. It
-// holds no state, so it is safe for concurrent use.
-type Encoder struct{}
+// Encoder writes one compact JSON object per line, each ended by '\n': the
+// whole profile, or with Options.Fields the projection on them. It holds
+// no state, so it is safe for concurrent use.
+type Encoder struct {
+	project *jsonobject.Projection
+}
 
 // NewEncoder returns an NDJSON encoder.
-func NewEncoder(opts Options) pipeline.Encoder { return Encoder{} }
+func NewEncoder(opts Options) pipeline.Encoder {
+	if len(opts.Fields) == 0 {
+		return Encoder{}
+	}
+	p := jsonobject.Project(opts.Fields, opts.ExportAs)
+	return Encoder{project: &p}
+}
 
 // Header returns nil: NDJSON has no header.
 func (Encoder) Header() []byte { return nil }
@@ -269,13 +284,17 @@ func (Encoder) Footer() []byte { return nil }
 
 // Encode appends one line per record of b. It sizes dst once, from the
 // first record, rather than let it grow by doubling.
-func (Encoder) Encode(dst []byte, b *pipeline.Batch) ([]byte, error) {
+func (e Encoder) Encode(dst []byte, b *pipeline.Batch) ([]byte, error) {
 	if len(b.Records) > 0 && cap(dst)-len(dst) < firstRecordBytes {
 		dst = slices.Grow(dst, firstRecordBytes)
 	}
 	for i := range b.Records {
 		start := len(dst)
-		dst = profile.AppendJSON(dst, &b.Records[i].User)
+		if e.project != nil {
+			dst = e.project.Append(dst, &b.Records[i].User)
+		} else {
+			dst = profile.AppendJSON(dst, &b.Records[i].User)
+		}
 		dst = append(dst, '\n')
 		if i == 0 {
 			dst = grow(dst, len(dst)-start, len(b.Records)-1)

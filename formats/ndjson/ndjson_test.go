@@ -126,3 +126,13 @@ func TestDecoder_RejectMessages(t *testing.T) {
 		})
 	}
 }
+
+func TestEncoder_FieldsProjectEachUser(t *testing.T) {
+	enc := ndjson.NewEncoder(ndjson.Options{Fields: []string{"user_id", "email"}, ExportAs: map[string]string{"user_id": "Id"}})
+	users := []profile.User{{UserID: "auth0|1", Email: "a@example.com", Name: "A"}, {Email: "b@example.com"}}
+	got := string(formattest.Encode(t, enc, users))
+	want := `{"Id":"auth0|1","email":"a@example.com"}` + "\n" + `{"email":"b@example.com"}` + "\n"
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
