@@ -96,7 +96,7 @@ func (f *runFlags) registerRun(cmd *cobra.Command, defaultMaxRejects int64) {
 func (f *runFlags) registerOutput(cmd *cobra.Command) {
 	p := cmd.Flags()
 	p.StringVar(&f.toFormat, "to-format", "", "output format (csv, tsv, ndjson, json, parquet, arrow, arrows); default: from the extension")
-	p.StringSliceVar(&f.fields, "fields", nil, "paths to write, e.g. email,user_metadata.plan; 'path=Column' renames (CSV)")
+	p.StringSliceVar(&f.fields, "fields", nil, "paths to write, e.g. email,user_metadata.plan; 'path=Name' renames (CSV, NDJSON, JSON)")
 	f.s3.registerSink(cmd)
 	p.StringVar(&f.compression, "compression", "zstd", "Parquet compression: zstd, snappy or none")
 	p.IntVar(&f.rowGroupRows, "row-group-rows", 122880, "Parquet rows per row group")

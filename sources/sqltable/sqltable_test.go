@@ -1,11 +1,8 @@
 package sqltable
 
 import (
-	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
-	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,104 +10,16 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ferry-dev/ferry/fixtures/sinktest"
-	"github.com/ferry-dev/ferry/fixtures/sourcetest"
 	"github.com/ferry-dev/ferry/pipeline"
 	"github.com/ferry-dev/ferry/profile"
 	sqlitestore "github.com/ferry-dev/ferry/sinks/sqlite"
 )
-
-// legacyDDL is a legacy table that can hold every attribute of the
-// sinktest users, the way an application would keep them.
-const legacyDDL = `CREATE TABLE accounts (
-	id INTEGER PRIMARY KEY, user_id TEXT, email TEXT, email_verified INTEGER,
-	phone_number TEXT, phone_verified INTEGER, username TEXT,
-	given_name TEXT, family_name TEXT, name TEXT, nickname TEXT, picture TEXT,
-	blocked INTEGER, created_at TEXT, updated_at TEXT, last_login TEXT, last_password_reset TEXT,
-	last_ip TEXT, logins_count INTEGER, identities JSON, app_metadata TEXT, user_metadata TEXT,
-	mfa_factors JSON, password_hash TEXT, custom_password_hash TEXT, job_title TEXT, department JSON,
-	internal_notes TEXT)`
-
-// LegacyRow returns the column values of the accounts table for user i of
-// us, in table order: booleans as 0/1, times as RFC 3339 text, JSON as text.
-func legacyRow(i int, u *profile.User) []any {
-	str := func(s string) any {
-		if s == "" {
-			return nil
-		}
-		return s
-	}
-	b := func(v profile.Bool) any {
-		switch v {
-		case profile.True:
-			return 1
-		case profile.False:
-			return 0
-		}
-		return nil
-	}
-	tm := func(t time.Time) any {
-		if t.IsZero() {
-			return nil
-		}
-		return t.UTC().Format(time.RFC3339Nano)
-	}
-	js := func(path string) any {
-		v, ok := u.GetJSON(path)
-		if !ok || len(v) == 0 {
-			return nil
-		}
-		return string(v)
-	}
-	var logins any
-	if u.LoginsCount.Valid {
-		logins = u.LoginsCount.V
-	}
-	var job, dept any
-	for _, a := range u.Extra {
-		switch a.Key {
-		case "job_title":
-			var s string
-			json.Unmarshal(a.Value, &s)
-			job = s
-		case "department":
-			dept = string(a.Value)
-		}
-	}
-	return []any{1000 + i, str(u.UserID), str(u.Email), b(u.EmailVerified), str(u.PhoneNumber), b(u.PhoneVerified), str(u.Username),
-		str(u.GivenName), str(u.FamilyName), str(u.Name), str(u.Nickname), str(u.Picture),
-		b(u.Blocked), tm(u.CreatedAt), tm(u.UpdatedAt), tm(u.LastLogin), tm(u.LastPasswordReset),
-		str(u.LastIP), logins, js("identities"), js("app_metadata"), js("user_metadata"),
-		js("mfa_factors"), str(u.PasswordHash), js("custom_password_hash"), job, dept, "do not migrate"}
-}
-
-// legacyFile writes us into a new SQLite file's accounts table.
-func legacyFile(t *testing.T, us []profile.User) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "legacy.db")
-	db, err := sqlitestore.OpenDB(t.Context(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	exec(t, db, legacyDDL)
-	for i := range us {
-		exec(t, db, "INSERT INTO accounts VALUES ("+strings.TrimSuffix(strings.Repeat("?,", 28), ",")+")", legacyRow(i, &us[i])...)
-	}
-	return path
-}
 
 func exec(t *testing.T, db *sql.DB, q string, args ...any) {
 	t.Helper()
 	if _, err := db.ExecContext(t.Context(), q, args...); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
-}
-
-// legacyMapping maps the accounts table: every column is named as its
-// attribute, but for the key, the unknown attributes and the notes.
-func legacyMapping() Mapping {
-	return Mapping{Key: "id", Mapping: profile.Mapping{Ignore: []string{"id", "internal_notes"}}}
 }
 
 func openSQLite(t *testing.T, path string, opts Options) *Source {
@@ -120,29 +29,6 @@ func openSQLite(t *testing.T, path string, opts Options) *Source {
 		t.Fatal(err)
 	}
 	return src
-}
-
-func readUsers(t *testing.T, src pipeline.Source) []profile.User {
-	t.Helper()
-	defer src.Close()
-	var us []profile.User
-	for _, b := range sourcetest.ReadAll(t, src) {
-		for _, r := range b.Records {
-			if len(r.Issues) > 0 {
-				t.Errorf("record %d: %s", r.Origin.Index, r.Issues.Error())
-			}
-			us = append(us, r.User)
-		}
-	}
-	return us
-}
-
-func TestConformance_SQLite(t *testing.T) {
-	sourcetest.Run(t, func(t *testing.T, users []profile.User) pipeline.Source {
-		return openSQLite(t, legacyFile(t, users), Options{
-			Query: "SELECT * FROM accounts", Mapping: legacyMapping(), BatchSize: 7,
-		})
-	})
 }
 
 func TestIsSelect(t *testing.T) {
@@ -276,51 +162,6 @@ func TestKey_Checks(t *testing.T) {
 	}
 	if !errors.Is(got, ErrKey) {
 		t.Errorf("reading a key that repeats: %v, want ErrKey", got)
-	}
-}
-
-func TestResumeAndSplit_TextAndIntegerKeys(t *testing.T) {
-	users := sinktest.Users(0, 40)
-	path := legacyFile(t, users)
-	for _, key := range []string{"id", "user_id"} {
-		t.Run(key, func(t *testing.T) {
-			m := legacyMapping()
-			m.Key = key
-			opts := Options{Query: "SELECT * FROM accounts", Mapping: m, BatchSize: 6}
-			src := openSQLite(t, path, opts)
-			ranges, err := src.Split(t.Context(), 3)
-			src.Close()
-			if err != nil || len(ranges) != 3 {
-				t.Fatalf("Split = %+v, %v", ranges, err)
-			}
-			var all []profile.User
-			for _, r := range ranges {
-				o := opts
-				o.Range = r
-				part := readUsers(t, openSQLite(t, path, o))
-				if len(part) < 10 || len(part) > 16 {
-					t.Errorf("range %+v: %d users", r, len(part))
-				}
-				all = append(all, part...)
-			}
-			sinktest.Equal(t, users, all)
-		})
-	}
-}
-
-func TestNext_CanceledContext(t *testing.T) {
-	src := openSQLite(t, legacyFile(t, sinktest.Users(0, 3)), Options{Query: "SELECT * FROM accounts", Mapping: legacyMapping()})
-	defer src.Close()
-	ctx, cancel := context.WithCancel(t.Context())
-	cancel()
-	if _, err := src.Next(ctx); !errors.Is(err, context.Canceled) {
-		t.Errorf("Next = %v, want context.Canceled", err)
-	}
-	if b, err := src.Next(t.Context()); err != nil || len(b.Records) != 3 {
-		t.Fatalf("Next = %v, %v", b, err)
-	}
-	if _, err := src.Next(t.Context()); !errors.Is(err, io.EOF) {
-		t.Errorf("Next at the end = %v, want io.EOF", err)
 	}
 }
 

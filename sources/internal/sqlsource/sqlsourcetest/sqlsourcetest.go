@@ -1,7 +1,8 @@
 // Package sqlsourcetest holds the tests every source of ferry's SQL stores
-// passes (Run), and those of the table sources opened on a client-server
-// database (RunTable). Each dialect's test file calls them with a Store or
-// Table that says how to reach its database and what differs there.
+// passes (Run), and those every table source passes (RunTable), on
+// PostgreSQL, MySQL/MariaDB and SQLite alike. Each dialect's test file calls
+// them with a Store or Table that says how to reach its database and what
+// differs there.
 package sqlsourcetest
 
 import (
