@@ -167,6 +167,21 @@ func New(ctx context.Context, db *sql.DB, d Dialect, name string, opts Options) 
 	return s, nil
 }
 
+// renamedTwin returns, for a column name SQLite made up for the second
+// column of a name in a subquery ("id:1" after "id"), the name it repeats;
+// "" for any other name. The query is read as a subquery, so a name given
+// twice reaches describe so renamed on SQLite.
+func renamedTwin(d Dialect, name string, seen map[string]bool) string {
+	i := strings.LastIndexByte(name, ':')
+	if d != SQLite || i <= 0 || i == len(name)-1 || strings.Trim(name[i+1:], "0123456789") != "" {
+		return ""
+	}
+	if !seen[name[:i]] {
+		return ""
+	}
+	return name[:i]
+}
+
 // describe reads the query's columns, builds the page queries, and checks
 // the key.
 func (s *Source) describe(ctx context.Context, d Dialect, q string) error {
@@ -189,7 +204,10 @@ func (s *Source) describe(ctx context.Context, d Dialect, q string) error {
 	seen := map[string]bool{}
 	for i, ct := range types {
 		name := ct.Name()
-		if seen[name] {
+		if twin := renamedTwin(d, name, seen); seen[name] || twin != "" {
+			if twin != "" {
+				name = twin
+			}
 			return fmt.Errorf("%w: column %q appears twice; give one an alias", ErrQuery, name)
 		}
 		seen[name] = true
