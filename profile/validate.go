@@ -2,7 +2,10 @@ package profile
 
 import (
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -34,8 +37,9 @@ const (
 type ValidateOptions struct {
 	// Require names the identifier the target connection requires on every
 	// user (Auth0's flexible identifiers): "email" (the default), "username"
-	// or "phone_number". Any other value means "email". The other two
-	// identifiers are optional, but checked when present.
+	// or "phone_number" (see Identifiers). The other two identifiers are
+	// optional, but checked when present. ValidateOptions.Validate refuses
+	// any other value; Validate, which cannot fail, takes it as "email".
 	Require string
 
 	// UsernameMin and UsernameMax bound the length of username (default
@@ -68,6 +72,22 @@ type ValidateOptions struct {
 	// User fields, not Extra, and are not reported: writers of Auth0 import
 	// files drop them.
 	Strict bool
+}
+
+// ErrOptions is returned for ValidateOptions that cannot work.
+var ErrOptions = errors.New("invalid validation options")
+
+// Identifiers returns the identifiers ValidateOptions.Require accepts, the
+// default first.
+func Identifiers() []string { return []string{"email", "username", "phone_number"} }
+
+// Validate reports options that cannot work: a Require that is not one of
+// Identifiers (the empty string is the default, "email").
+func (o ValidateOptions) Validate() error {
+	if o.Require == "" || slices.Contains(Identifiers(), o.Require) {
+		return nil
+	}
+	return fmt.Errorf("%w: require must be email, username or phone_number, not %q", ErrOptions, o.Require)
 }
 
 func (o ValidateOptions) withDefaults() ValidateOptions {

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/bits"
 	"strings"
@@ -691,5 +692,35 @@ func TestStrSpecial8FlagsTheFirstStopByte(t *testing.T) {
 		if m := strSpecial8(binary.LittleEndian.Uint64([]byte(s))); m != 0 {
 			t.Errorf("%q flagged: %#x", s, m)
 		}
+	}
+}
+
+func TestValidateOptions_RefusesUnknownRequirement(t *testing.T) {
+	tests := []struct {
+		require string
+		wantErr error
+	}{
+		{"", nil},
+		{"email", nil},
+		{"username", nil},
+		{"phone_number", nil},
+		{"fax", ErrOptions},
+		{"Email", ErrOptions},
+		{"phone", ErrOptions},
+	}
+	for _, tt := range tests {
+		t.Run(tt.require, func(t *testing.T) {
+			err := ValidateOptions{Require: tt.require}.Validate()
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Validate() = %v, want %v", err, tt.wantErr)
+			}
+			if err != nil {
+				for _, id := range Identifiers() {
+					if !strings.Contains(err.Error(), id) {
+						t.Errorf("error %q does not name %s", err, id)
+					}
+				}
+			}
+		})
 	}
 }

@@ -53,6 +53,13 @@
 // statistics. No dictionary encoding: a column chunk has one dictionary,
 // which pages encoded apart cannot share.
 //
+// Until Close the Writer holds what the footer and page index will say of
+// the row groups written: with the default batch and row group sizes about
+// 1.5 MB per million users (a page per batch, per column). Memory thus
+// grows with one file's size, slowly: a single file of 100 million users
+// would hold ~150 MB; exports that large are better cut into parts (the S3
+// sink's --part-size and --part-records, each part a file of its own).
+//
 // A Parquet file is complete only once its footer is written, yet output
 // resumes: between row groups Writer.Mark hands the file sink a journal of
 // what the footer will hold (each row group's metadata and page index),
