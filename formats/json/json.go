@@ -25,6 +25,9 @@ type Options struct {
 	// of each user, as ndjson.Options' do.
 	Fields   []string
 	ExportAs map[string]string
+	// Mapping tells the decoder what members the profile does not know
+	// mean, as ndjson.Options' does.
+	Mapping profile.Mapping
 	// MaxRecordBytes is the largest array element the decoder buffers; a
 	// larger one stops the stream with ErrRecordTooLarge after the records
 	// before it. Default DefaultMaxRecordBytes.
@@ -284,7 +287,7 @@ func (d *Decoder) next(ctx context.Context, n int) (*pipeline.Chunk, error) {
 				return nil, nil
 			}
 			if count == 0 {
-				c = &pipeline.Chunk{Source: d.source, Line: d.in.Line, Index: d.index, Offset: d.in.Off, Decoder: chunkDecoder{}}
+				c = &pipeline.Chunk{Source: d.source, Line: d.in.Line, Index: d.index, Offset: d.in.Off, Decoder: chunkDecoder{mapping: &d.opts.Mapping}}
 			}
 			if ch == ',' || ch == ':' || ch == '}' {
 				return done(d.syntax(pos, "expected an element"))
@@ -420,12 +423,16 @@ func (d *Decoder) Skip(ctx context.Context, cp pipeline.Checkpoint) error {
 
 // chunkDecoder parses the elements of a chunk. It holds no state, so it is
 // safe for concurrent use.
-type chunkDecoder struct{}
+// chunkDecoder decodes a chunk's objects, resolving unknown members
+// through mapping (Options.Mapping) and the alias table.
+type chunkDecoder struct {
+	mapping *profile.Mapping
+}
 
 // DecodeChunk parses every element of c into b.Records; an element that is
 // not a JSON object, not valid UTF-8 or malformed becomes a reject with
 // CodeParse.
-func (chunkDecoder) DecodeChunk(c *pipeline.Chunk, b *pipeline.Batch) {
+func (d chunkDecoder) DecodeChunk(c *pipeline.Chunk, b *pipeline.Batch) {
 	data := c.Data
 	line, index := c.Line, c.Index
 	var vs valueScan
@@ -451,7 +458,7 @@ func (chunkDecoder) DecodeChunk(c *pipeline.Chunk, b *pipeline.Batch) {
 		at := pipeline.Position{Source: c.Source, Line: line, Index: index}
 		line += int64(bytes.Count(elem, nl))
 		index++
-		jsonobject.Decode(b, at, elem, "array element is not a JSON object")
+		jsonobject.Decode(b, at, elem, "array element is not a JSON object", d.mapping)
 	}
 	b.Read += int(index - c.Index)
 }

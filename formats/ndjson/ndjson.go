@@ -26,6 +26,10 @@ type Options struct {
 	// its name in ExportAs (path → name).
 	Fields   []string
 	ExportAs map[string]string
+	// Mapping tells the decoder what members the profile does not know
+	// mean, before the alias table does, as it tells the CSV decoder what
+	// its columns mean.
+	Mapping profile.Mapping
 }
 
 // DefaultMaxRecordBytes is the default of Options.MaxRecordBytes.
@@ -128,7 +132,7 @@ func (d *Decoder) Next(ctx context.Context, n int) (*pipeline.Chunk, error) {
 		d.in.Drop(pos)
 		return nil, io.EOF
 	}
-	c := &pipeline.Chunk{Source: d.source, Line: d.in.Line, Index: d.index, Offset: d.in.Off, Decoder: chunkDecoder{}}
+	c := &pipeline.Chunk{Source: d.source, Line: d.in.Line, Index: d.index, Offset: d.in.Off, Decoder: chunkDecoder{mapping: &d.opts.Mapping}}
 	c.Data = d.in.Take(pos)
 	d.index += int64(count)
 	return c, nil
@@ -227,11 +231,15 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' }
 
 // chunkDecoder parses the lines of a chunk. It holds no state, so it is
 // safe for concurrent use.
-type chunkDecoder struct{}
+// chunkDecoder decodes a chunk's objects, resolving unknown members
+// through mapping (Options.Mapping) and the alias table.
+type chunkDecoder struct {
+	mapping *profile.Mapping
+}
 
 // DecodeChunk parses every non-blank line of c into b.Records; a line that
 // is not valid UTF-8 or not a JSON object becomes a reject with CodeParse.
-func (chunkDecoder) DecodeChunk(c *pipeline.Chunk, b *pipeline.Batch) {
+func (d chunkDecoder) DecodeChunk(c *pipeline.Chunk, b *pipeline.Batch) {
 	data := c.Data
 	line, index := c.Line, c.Index
 	if len(b.Records) == 0 {
@@ -252,7 +260,7 @@ func (chunkDecoder) DecodeChunk(c *pipeline.Chunk, b *pipeline.Batch) {
 		pos := pipeline.Position{Source: c.Source, Line: line, Index: index}
 		line++
 		index++
-		jsonobject.Decode(b, pos, l, "line is not a JSON object")
+		jsonobject.Decode(b, pos, l, "line is not a JSON object", d.mapping)
 	}
 	b.Read += int(index - c.Index)
 }

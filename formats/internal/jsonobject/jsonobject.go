@@ -10,11 +10,12 @@ import (
 
 // Decode decodes obj, the text of one JSON value (an array element, a
 // line) that starts at position at, into a record it appends to b.Records,
-// with the issues of its values. When obj is no object or cannot be
-// decoded it appends a reject to b.Rejects instead: with the message
-// notObject when obj does not start with '{', else the one syntaxMessage
-// gives. obj must not be empty.
-func Decode(b *pipeline.Batch, at pipeline.Position, obj []byte, notObject string) {
+// with the issues of its values; members the profile does not know are
+// resolved through m and the alias table (see resolve). When obj is no
+// object or cannot be decoded it appends a reject to b.Rejects instead:
+// with the message notObject when obj does not start with '{', else the
+// one syntaxMessage gives. obj must not be empty.
+func Decode(b *pipeline.Batch, at pipeline.Position, obj []byte, notObject string, m *profile.Mapping) {
 	if obj[0] != '{' {
 		b.Rejects = append(b.Rejects, parseReject(at, notObject))
 		return
@@ -28,6 +29,7 @@ func Decode(b *pipeline.Batch, at pipeline.Position, obj []byte, notObject strin
 		b.Rejects = append(b.Rejects, parseReject(at, syntaxMessage(obj, err)))
 		return
 	}
+	resolve(&r.User, m, &is)
 	r.Issues = is
 }
 
