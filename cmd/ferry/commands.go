@@ -7,14 +7,15 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ferry-dev/ferry/passwords/screen"
 	"github.com/ferry-dev/ferry/pipeline"
 	"github.com/ferry-dev/ferry/profile/query"
 )
 
 func (a *app) importCommand() *cobra.Command {
+	f := newRunFlags()
 	var to, connection, sqlQuery string
 	var upsert bool
-	var commitUsers, sessions int
 	cmd := &cobra.Command{
 		Use:   "import SRC",
 		Short: "Import users from a file into a store (default: the embedded SQLite store ./ferry.db)",
@@ -34,19 +35,15 @@ email_verified, custom_password_hash; user_metadata and app_metadata replaced wh
 			if !isStore(to) && !isDatabase(to) {
 				return usagef("--to must name a store (sqlite://PATH, postgres://…, mysql://…); use 'ferry convert' to write files")
 			}
-			if sessions < 1 {
-				return usagef("--sessions must be at least 1")
+			reg, err := a.prepare(cmd, f, sides{in: args[0], out: to, table: sqlQuery != ""})
+			if err != nil {
+				return err
 			}
 			var src pipeline.Source
-			var err error
 			if sqlQuery != "" {
 				// A legacy user table: --query is a SELECT, --map its mapping.
 				src, err = a.openTableSource(ctx, args[0], sqlQuery)
 			} else {
-				reg, rerr := a.registry()
-				if rerr != nil {
-					return rerr
-				}
 				src, err = a.openSource(ctx, args[0], reg, "", nil)
 			}
 			if err != nil {
@@ -54,31 +51,37 @@ email_verified, custom_password_hash; user_metadata and app_metadata replaced wh
 			}
 			var sink pipeline.Sink
 			if isDatabase(to) {
-				sink, err = a.openDatabaseSink(ctx, to, connection, upsert, sessions)
+				sink, err = a.openDatabaseSink(ctx, to, connection, upsert, f.sessions)
 			} else {
-				sink, err = a.openStoreSink(ctx, to, connection, upsert, commitUsers)
+				sink, err = a.openStoreSink(ctx, to, connection, upsert)
 			}
 			if err != nil {
 				src.Close()
 				return err
 			}
 			pr := &pipelineRun{name: "import", from: args[0], to: to,
-				job: pipeline.Job{Source: src, Stages: a.stages(), Sink: sink}}
+				job: pipeline.Job{Source: src, Stages: a.stages(), Ordered: a.ordered(), Sink: sink}}
 			_, err = a.execute(ctx, pr)
 			return err
 		},
 	}
-	a.flags.registerRun(cmd, -1)
+	f.registerRun(cmd, true)
+	f.registerMaxRejects(cmd, -1)
+	f.registerRejects(cmd)
+	f.registerResume(cmd)
+	f.registerInput(cmd)
+	f.registerStages(cmd)
+	f.pw.register(cmd)
+	f.registerStore(cmd)
 	cmd.Flags().StringVar(&to, "to", defaultStore, "store to import into")
 	cmd.Flags().StringVar(&connection, "connection", "Username-Password-Authentication", "connection the users belong to")
 	cmd.Flags().BoolVar(&upsert, "upsert", false, "update users that exist (matched by email) instead of rejecting them")
 	cmd.Flags().StringVar(&sqlQuery, "query", "", "with a postgres://, mysql:// or sqlite:// SRC: the SELECT reading a legacy user table (columns mapped by --map)")
-	cmd.Flags().IntVar(&commitUsers, "commit-users", 10000, "users per store transaction (batches are grouped; 1 commits every batch)")
-	cmd.Flags().IntVar(&sessions, "sessions", 2, "postgres:// store: database sessions that copy a batch of new users at once")
 	return cmd
 }
 
 func (a *app) exportCommand() *cobra.Command {
+	f := newRunFlags()
 	var from, to, q string
 	cmd := &cobra.Command{
 		Use:   "export --to DST",
@@ -90,7 +93,9 @@ prefix (s3://bucket/prefix/, NDJSON unless a format is named).
 
 --query filters with Auth0's user-search syntax, translated to SQL on the store:
   ferry export --to gold.ndjson --query 'app_metadata.plan:"gold" AND email_verified:true'
-Password hashes and MFA secrets are left out unless --include-secrets is given.`,
+Password hashes, MFA factors and provider tokens are left out unless --include-secrets is
+given; breached-password screening (--breached-index, --breached-api) sees them either way.
+With --include-secrets, --hash-target auth0 rewrites the hashes as convert does.`,
 		Example: `  ferry export --to users.csv --fields user_id,email,given_name=Given\ Name,user_metadata.plan
   ferry export --from sqlite://tenant.db --to - --query 'blocked:true'`,
 		Args: cobra.NoArgs,
@@ -99,13 +104,10 @@ Password hashes and MFA secrets are left out unless --include-secrets is given.`
 			if to == "" {
 				return usagef("export needs --to DST (a file, or - for standard output)")
 			}
-			if a.flags.toFormat == "" {
-				a.flags.toFormat = a.flags.format // a store has no format: --format names the output
-			}
 			if !isStore(from) && !isDatabase(from) {
 				return usagef("--from must name a store (sqlite://PATH, postgres://…, mysql://…); use 'ferry convert' for files")
 			}
-			reg, err := a.registry()
+			reg, err := a.prepare(cmd, f, sides{in: from, out: to})
 			if err != nil {
 				return err
 			}
@@ -137,17 +139,22 @@ Password hashes and MFA secrets are left out unless --include-secrets is given.`
 				return err
 			}
 			var stages []pipeline.Stage
-			if !a.flags.includeSecret {
-				stages = append(stages, pipeline.StripSecrets())
+			if f.hashTarget == "auth0" {
+				stages = append(stages, screen.ToAuth0())
 			}
-			pr := &pipelineRun{name: "export", from: from, to: to,
+			pr := &pipelineRun{name: "export", from: from, to: to, strip: !f.includeSecret,
 				job: pipeline.Job{Source: src, Stages: stages, Sink: sink}}
 			_, err = a.execute(ctx, pr)
 			return err
 		},
 	}
-	a.flags.registerRun(cmd, -1)
-	a.flags.registerOutput(cmd)
+	f.registerRun(cmd, true)
+	f.registerRejects(cmd)
+	f.registerResume(cmd)
+	f.registerOutput(cmd, false)
+	f.registerOutputOnly(cmd)
+	f.registerHashTarget(cmd)
+	f.pw.register(cmd)
 	cmd.Flags().StringVar(&from, "from", defaultStore, "store to export from")
 	cmd.Flags().StringVar(&to, "to", "", "destination file, or - for standard output")
 	cmd.Flags().StringVar(&q, "query", "", "Auth0 user-search query selecting the users to export")
@@ -155,30 +162,29 @@ Password hashes and MFA secrets are left out unless --include-secrets is given.`
 }
 
 func (a *app) convertCommand() *cobra.Command {
+	f := newRunFlags()
 	var q string
-	var noValidate bool
 	cmd := &cobra.Command{
 		Use:   "convert SRC DST",
 		Short: "Convert users from one file format to another, validating on the way",
 		Long: `Convert reads SRC and writes DST, each in the format its extension names (or --format /
 --to-format): csv, ndjson, json (the Auth0 import array; Firebase/Keycloak {"users":[…]}
 files are read too), each optionally compressed (.gz, .zst). Records are normalized and
-validated; invalid ones go to --rejects instead of DST. --query keeps only matching users.`,
+validated; invalid ones go to --rejects instead of DST. --query keeps only matching users.
+A conversion keeps everything it reads, password hashes and MFA factors included (a
+migration needs them); --include-secrets=false leaves them out.`,
 		Example: `  ferry convert users.csv users.ndjson.gz
   ferry convert export.ndjson auth0-import.json --rejects rejects.ndjson
   cat users.csv | ferry convert --format csv - -`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			// A conversion keeps everything it reads, hashes included: a
-			// migration needs them. (export strips them by default.)
-			a.flags.includeSecret = true
-			reg, err := a.registry()
+			reg, err := a.prepare(cmd, f, sides{in: args[0], out: args[1]})
 			if err != nil {
 				return err
 			}
 			stages := a.stages()
-			if noValidate {
+			if f.noValidate {
 				stages = stages[:len(stages)-1]
 			}
 			if q != "" {
@@ -197,20 +203,27 @@ validated; invalid ones go to --rejects instead of DST. --query keeps only match
 				src.Close()
 				return err
 			}
-			pr := &pipelineRun{name: "convert", from: args[0], to: args[1],
+			pr := &pipelineRun{name: "convert", from: args[0], to: args[1], strip: !f.includeSecret,
 				job: pipeline.Job{Source: src, Stages: stages, Ordered: a.ordered(), Sink: sink}}
 			_, err = a.execute(ctx, pr)
 			return err
 		},
 	}
-	a.flags.registerRun(cmd, -1)
-	a.flags.registerOutput(cmd)
+	f.registerRun(cmd, true)
+	f.registerMaxRejects(cmd, -1)
+	f.registerRejects(cmd)
+	f.registerResume(cmd)
+	f.registerInput(cmd)
+	f.registerOutput(cmd, true)
+	f.registerStages(cmd)
+	f.pw.register(cmd)
 	cmd.Flags().StringVar(&q, "query", "", "Auth0 user-search query: keep only matching users")
-	cmd.Flags().BoolVar(&noValidate, "no-validate", false, "write records without validating them")
+	cmd.Flags().BoolVar(&f.noValidate, "no-validate", false, "write records without validating them (not with --strict, --require or --dedupe)")
 	return cmd
 }
 
 func (a *app) validateCommand() *cobra.Command {
+	f := newRunFlags()
 	cmd := &cobra.Command{
 		Use:   "validate SRC",
 		Short: "Check a file against Auth0's import schema; exit 3 when it has invalid records",
@@ -222,7 +235,7 @@ record is valid and 3 when more than --max-rejects (default 0) are invalid — f
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			reg, err := a.registry()
+			reg, err := a.prepare(cmd, f, sides{in: args[0]})
 			if err != nil {
 				return err
 			}
@@ -246,7 +259,12 @@ record is valid and 3 when more than --max-rejects (default 0) are invalid — f
 			return nil
 		},
 	}
-	a.flags.registerRun(cmd, 0)
+	f.registerRun(cmd, true)
+	f.registerMaxRejects(cmd, 0)
+	f.registerRejects(cmd)
+	f.registerInput(cmd)
+	f.registerStages(cmd)
+	f.pw.register(cmd)
 	return cmd
 }
 

@@ -12,6 +12,7 @@ func (a *app) fixturesCommand() *cobra.Command {
 		Use:   "fixtures",
 		Short: "Generate synthetic users for tests and benchmarks",
 	}
+	f := newRunFlags()
 	var n int64
 	var seed uint64
 	var rate float64
@@ -23,7 +24,9 @@ func (a *app) fixturesCommand() *cobra.Command {
 linked identities, user and app metadata, password hashes in several formats and MFA factors.
 The same --seed always yields the same users. --error-rate makes that share invalid (bad
 emails, over-long names, forbidden metadata keys, duplicate emails, …) to exercise rejects.
-The format follows --out's extension (or --to-format); without --out, NDJSON goes to stdout.`,
+The format follows --out's extension (or --format/--to-format); without --out, NDJSON goes to
+stdout. The users carry their synthetic password hashes and MFA factors unless
+--include-secrets=false.`,
 		Example: `  ferry fixtures generate --users 1000000 --out users.csv
   ferry fixtures generate --users 1000 --error-rate 0.02 --seed 7 --out sample.json`,
 		Args: cobra.NoArgs,
@@ -34,11 +37,7 @@ The format follows --out's extension (or --to-format); without --out, NDJSON goe
 			if rate < 0 || rate > 1 {
 				return usagef("--error-rate must be between 0 and 1")
 			}
-			if a.flags.toFormat == "" {
-				a.flags.toFormat = a.flags.format // --format names the output here
-			}
-			a.flags.includeSecret = true // fixtures carry their synthetic hashes
-			reg, err := a.registry()
+			reg, err := a.prepare(cmd, f, sides{out: out})
 			if err != nil {
 				return err
 			}
@@ -46,19 +45,20 @@ The format follows --out's extension (or --to-format); without --out, NDJSON goe
 			if err != nil {
 				return err
 			}
-			src := fixtures.NewSource(n, fixtures.Options{Seed: seed, ErrorRate: rate, Connection: connection}, a.flags.batchSize)
-			a.flags.maxRejects = -1
+			src := fixtures.NewSource(n, fixtures.Options{Seed: seed, ErrorRate: rate, Connection: connection}, f.batchSize)
 			if out == "-" {
-				a.flags.quiet = true
+				f.quiet = true
 			}
-			pr := &pipelineRun{name: "fixtures generate", from: "generator", to: out,
+			pr := &pipelineRun{name: "fixtures generate", from: "generator", to: out, strip: !f.includeSecret,
 				job: pipeline.Job{Source: src, Sink: sink}}
 			_, err = a.execute(cmd.Context(), pr)
 			return err
 		},
 	}
-	a.flags.registerRun(gen, -1)
-	a.flags.registerOutput(gen)
+	f.registerRun(gen, true)
+	f.registerResume(gen)
+	f.registerOutput(gen, true)
+	f.registerOutputOnly(gen)
 	gen.Flags().Int64Var(&n, "users", 1000, "how many users")
 	gen.Flags().Uint64Var(&seed, "seed", 1, "population seed")
 	gen.Flags().Float64Var(&rate, "error-rate", 0, "share of invalid users, 0 to 1")

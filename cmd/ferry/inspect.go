@@ -17,33 +17,38 @@ import (
 )
 
 func (a *app) inspectCommand() *cobra.Command {
+	f := newRunFlags()
 	var rows int
 	cmd := &cobra.Command{
 		Use:   "inspect FILE",
 		Short: "Show a file's format, attributes, counts and a few masked rows",
 		Long: `Inspect reads FILE (any format ferry reads, or a store) and prints its format and size,
 how many records it holds, how many would be rejected and why, which attributes occur and how
-often (metadata keys one level deep), and the first rows with personal data masked.`,
+often (metadata keys one level deep), and the first rows with personal data masked.
+
+Records are normalized and validated as validate does, with the same flags (--require,
+--strict, --hash-target, --dedupe, --no-normalize, …), so the valid and invalid counts agree
+with validate's; attributes and rows are those of the valid records as normalized.`,
 		Example: `  ferry inspect fixtures/sample/users.json
   ferry inspect users.csv.gz --rows 5`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			reg, err := a.registry()
+			loc := args[0]
+			reg, err := a.prepare(cmd, f, sides{in: loc})
 			if err != nil {
 				return err
 			}
-			loc := args[0]
 			format := "sqlite store"
 			if !isStore(loc) {
-				f, err := reg.ForPath(loc)
-				if a.flags.format != "" {
-					f, err = reg.Format(a.flags.format)
+				ff, err := reg.ForPath(loc)
+				if f.format != "" {
+					ff, err = reg.Format(f.format)
 				}
 				if err != nil {
 					return usageError{err}
 				}
-				format = f.Name
+				format = ff.Name
 				if c, _ := pipeline.Compression(loc); c != "" {
 					format += " (" + c + ")"
 				}
@@ -53,10 +58,9 @@ often (metadata keys one level deep), and the first rows with personal data mask
 				return err
 			}
 			sink := &inspector{rows: rows, attrs: map[string]int64{}}
-			a.flags.quiet = true
-			a.flags.maxRejects = -1
+			f.quiet = true
 			pr := &pipelineRun{name: "inspect", from: loc, to: "(nothing)",
-				job: pipeline.Job{Source: src, Stages: []pipeline.Stage{pipeline.Validate(profile.ValidateOptions{})}, Sink: sink}}
+				job: pipeline.Job{Source: src, Stages: a.stages(), Ordered: a.ordered(), Sink: sink}}
 			sum, err := a.execute(ctx, pr)
 			if err != nil {
 				return err
@@ -92,7 +96,10 @@ often (metadata keys one level deep), and the first rows with personal data mask
 			return nil
 		},
 	}
-	a.flags.registerRun(cmd, -1)
+	f.registerRun(cmd, false)
+	f.registerRejects(cmd)
+	f.registerInput(cmd)
+	f.registerStages(cmd)
 	cmd.Flags().IntVar(&rows, "rows", 3, "how many masked rows to show")
 	return cmd
 }

@@ -7,103 +7,16 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/spf13/cobra"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 	"golang.org/x/term"
 
 	"github.com/ferry-dev/ferry/pipeline"
 )
-
-// runFlags are the flags every pipeline command shares.
-type runFlags struct {
-	workers         int
-	batchSize       int
-	maxRejects      int64
-	rejects         string
-	rejectsPII      bool
-	resume          bool
-	job             string
-	report          string
-	progress        string
-	logFormat       string
-	logLevel        string
-	cpuProfile      string
-	checkpointEvery time.Duration
-	verbose         bool
-	quiet           bool
-	format          string
-	toFormat        string
-	delimiter       string
-	mapping         string
-	fields          []string
-	includeSecret   bool
-	strict          bool
-	noNormalize     bool
-	keepCase        bool
-	noPicture       bool
-	require         string
-	dedupe          bool
-	hashTarget      string
-	compression     string
-	rowGroupRows    int
-	flatten         []string
-	s3              s3Flags
-	pw              passwordFlags // breached-password screening (passwords.go)
-}
-
-func (f *runFlags) registerGlobal(root *cobra.Command) {
-	p := root.PersistentFlags()
-	p.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
-	p.BoolVarP(&f.verbose, "verbose", "v", false, "log progress and decisions (never record content)")
-	p.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
-	p.StringVar(&f.logLevel, "log-level", "", "log level: debug, info, warn or error (default warn; -v: info)")
-}
-
-// registerRun adds the flags of commands that run a pipeline.
-func (f *runFlags) registerRun(cmd *cobra.Command, defaultMaxRejects int64) {
-	p := cmd.Flags()
-	p.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "concurrent stage workers")
-	p.IntVar(&f.batchSize, "batch-size", 1000, "records per batch")
-	p.Int64Var(&f.maxRejects, "max-rejects", defaultMaxRejects, "stop and exit 3 once more records than this are rejected (-1: no limit)")
-	p.StringVar(&f.rejects, "rejects", "", "write rejected records to this NDJSON file (positions, paths and codes only)")
-	p.BoolVar(&f.rejectsPII, "rejects-include-pii", false, "also write each rejected record itself to the rejects file")
-	p.BoolVar(&f.resume, "resume", false, "continue an interrupted run after its last committed batch")
-	p.StringVar(&f.job, "job", "", "name of the job's checkpoints (default: derived from source and destination)")
-	p.StringVar(&f.report, "report", "", "write the run summary as JSON to this file")
-	p.StringVar(&f.progress, "progress", "auto", "progress bar: auto (on a terminal), always or never")
-	p.BoolVarP(&f.quiet, "quiet", "q", false, "print no summary")
-	p.StringVar(&f.format, "format", "", "input format (csv, tsv, ndjson, json, parquet, arrow, arrows); default: from the extension")
-	p.StringVar(&f.delimiter, "delimiter", ",", "CSV field delimiter (one character; \\t for tab)")
-	f.s3.registerConn(cmd)
-	p.StringVar(&f.mapping, "map", "", "YAML file mapping input columns to profile paths")
-	p.BoolVar(&f.strict, "strict", false, "reject attributes Auth0's import schema does not allow")
-	p.BoolVar(&f.noNormalize, "no-normalize", false, "do not trim, NFC-normalize, lowercase or derive fields")
-	p.BoolVar(&f.keepCase, "keep-email-case", false, "do not lowercase emails and usernames")
-	p.BoolVar(&f.noPicture, "no-default-picture", false, "do not add a Gravatar picture when none is given")
-	p.StringVar(&f.require, "require", "email", "identifier every user must have: email, username or phone_number")
-	p.StringVar(&f.hashTarget, "hash-target", "", "rewrite password hashes into a target's form: auth0 (password_hash or custom_password_hash; others are rejected with HASH_UNSUPPORTED_BY_TARGET)")
-	p.BoolVar(&f.dedupe, "dedupe", false, "reject records whose user_id, email or username an earlier record had (uses ~40 bytes per user)")
-	f.pw.register(cmd)
-}
-
-// registerOutput adds the flags of commands that write files.
-func (f *runFlags) registerOutput(cmd *cobra.Command) {
-	p := cmd.Flags()
-	p.StringVar(&f.toFormat, "to-format", "", "output format (csv, tsv, ndjson, json, parquet, arrow, arrows); default: from the extension")
-	p.StringSliceVar(&f.fields, "fields", nil, "paths to write, e.g. email,user_metadata.plan; 'path=Name' renames (CSV, NDJSON, JSON)")
-	f.s3.registerSink(cmd)
-	p.StringVar(&f.compression, "compression", "zstd", "Parquet compression: zstd, snappy or none")
-	p.IntVar(&f.rowGroupRows, "row-group-rows", 122880, "Parquet rows per row group")
-	p.StringSliceVar(&f.flatten, "flatten", nil, "Parquet/Arrow: metadata paths to promote to columns, e.g. user_metadata.plan")
-	p.BoolVar(&f.includeSecret, "include-secrets", false, "write password hashes and MFA secrets (off by default)")
-	p.DurationVar(&f.checkpointEvery, "checkpoint-every", time.Second, "how often a file output records a resumable checkpoint")
-}
 
 // pipelineRun is one pipeline ready to run, with the resources to release.
 type pipelineRun struct {
@@ -117,10 +30,13 @@ type pipelineRun struct {
 	extra map[string]int64
 	// passwords is the census and screening of the run (passwords.go).
 	passwords *passwordRun
+	// strip leaves secrets out of the output: StripSecrets runs after
+	// every other stage, so that screening still sees the hashes.
+	strip bool
 }
 
 func (a *app) execute(ctx context.Context, pr *pipelineRun) (pipeline.Summary, error) {
-	f := &a.flags
+	f := a.flags
 	defer func() {
 		for _, c := range slices.Backward(pr.closers) {
 			_ = c()
@@ -129,6 +45,9 @@ func (a *app) execute(ctx context.Context, pr *pipelineRun) (pipeline.Summary, e
 	if err := a.preparePasswords(pr); err != nil {
 		pr.abort()
 		return pipeline.Summary{}, err
+	}
+	if pr.strip {
+		pr.job.Stages = append(pr.job.Stages, pipeline.StripSecrets())
 	}
 	opts := pipeline.Options{
 		Workers:    f.workers,

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -41,7 +40,7 @@ func isStore(loc string) bool {
 
 // registry builds the formats with the options of this invocation.
 func (a *app) registry() (*pipeline.Registry, error) {
-	f := &a.flags
+	f := a.flags
 	delim, err := delimiter(f.delimiter)
 	if err != nil {
 		return nil, err
@@ -59,42 +58,61 @@ func (a *app) registry() (*pipeline.Registry, error) {
 		}
 	}
 	fields, exportAs := splitFields(f.fields)
-	csvOpts := csv.Options{
-		Delimiter:      delim,
-		Mapping:        mapping,
-		Fields:         fields,
-		ExportAs:       exportAs,
-		IncludeSecrets: f.includeSecret,
+	o := formatOptions{
+		csv: csv.Options{
+			Delimiter:      delim,
+			Mapping:        mapping,
+			Fields:         fields,
+			ExportAs:       exportAs,
+			IncludeSecrets: f.includeSecret,
+		},
+		// --fields projects JSON objects as Auth0's JSON export does;
+		// --map names members as it names columns.
+		json: fjson.Options{Fields: fields, ExportAs: exportAs, Mapping: mapping},
+		nd:   ndjson.Options{Fields: fields, ExportAs: exportAs, Mapping: mapping},
+		parquet: parquet.Options{Compression: f.compression, RowGroupRows: f.rowGroupRows, Flatten: f.flatten,
+			IncludeSecrets: f.includeSecret, Mapping: mapping},
+		arrow: arrowfmt.Options{Flatten: f.flatten, IncludeSecrets: f.includeSecret, Mapping: mapping},
 	}
-	// --fields projects JSON objects as Auth0's JSON export does.
-	jsonOpts := fjson.Options{Fields: fields, ExportAs: exportAs}
-	ndOpts := ndjson.Options{Fields: fields, ExportAs: exportAs}
-	if err := csvOpts.Validate(); err != nil {
+	if err := o.csv.Validate(); err != nil {
 		return nil, usageError{err}
 	}
-	tsvOpts := csvOpts
-	if f.delimiter == "," {
-		tsvOpts.Delimiter = '\t'
-	}
-	popts := parquet.Options{Compression: f.compression, RowGroupRows: f.rowGroupRows, Flatten: f.flatten,
-		IncludeSecrets: f.includeSecret, Mapping: mapping}
-	if err := popts.Validate(); err != nil {
+	// TSV stays tab-separated: --delimiter is CSV's.
+	o.tsv = o.csv
+	o.tsv.Delimiter = '\t'
+	if err := o.parquet.Validate(); err != nil {
 		return nil, usageError{err}
 	}
-	aopts := arrowfmt.Options{Flatten: f.flatten, IncludeSecrets: f.includeSecret, Mapping: mapping}
-	if err := aopts.Validate(); err != nil {
+	if err := o.arrow.Validate(); err != nil {
 		return nil, usageError{err}
+	}
+	return newRegistry(o), nil
+}
+
+// formatOptions are the options of every format; the zero value works.
+type formatOptions struct {
+	csv, tsv csv.Options
+	json     fjson.Options
+	nd       ndjson.Options
+	parquet  parquet.Options
+	arrow    arrowfmt.Options
+}
+
+// newRegistry returns the formats, configured by o.
+func newRegistry(o formatOptions) *pipeline.Registry {
+	if o.tsv.Delimiter == 0 {
+		o.tsv.Delimiter = '\t'
 	}
 	r := pipeline.NewRegistry()
 	r.AddFormat(pipeline.Format{
 		Name: "parquet", Exts: []string{".parquet"},
 		NewReaderAt: func(rd io.ReaderAt, size int64, src string) (pipeline.Decoder, error) {
-			return parquet.NewDecoder(rd, size, src, popts)
+			return parquet.NewDecoder(rd, size, src, o.parquet)
 		},
 		NewDecoder: func(rd io.Reader, src string) (pipeline.Decoder, error) {
-			return parquet.NewStreamDecoder(rd, src, popts)
+			return parquet.NewStreamDecoder(rd, src, o.parquet)
 		},
-		NewEncoder: func() (pipeline.Encoder, error) { return parquet.NewEncoder(popts), nil },
+		NewEncoder: func() (pipeline.Encoder, error) { return parquet.NewEncoder(o.parquet), nil },
 		NewWriter: func(w io.Writer, e pipeline.Encoder) (pipeline.BatchWriter, error) {
 			return parquet.NewWriter(w, e)
 		},
@@ -105,12 +123,12 @@ func (a *app) registry() (*pipeline.Registry, error) {
 	r.AddFormat(pipeline.Format{
 		Name: "arrow", Exts: []string{".arrow"},
 		NewReaderAt: func(rd io.ReaderAt, size int64, src string) (pipeline.Decoder, error) {
-			return arrowfmt.NewFileDecoder(rd, size, src, aopts)
+			return arrowfmt.NewFileDecoder(rd, size, src, o.arrow)
 		},
 		NewDecoder: func(rd io.Reader, src string) (pipeline.Decoder, error) {
-			return arrowfmt.NewStreamDecoder(rd, src, aopts)
+			return arrowfmt.NewStreamDecoder(rd, src, o.arrow)
 		},
-		NewEncoder: func() (pipeline.Encoder, error) { return arrowfmt.NewEncoder(aopts), nil },
+		NewEncoder: func() (pipeline.Encoder, error) { return arrowfmt.NewEncoder(o.arrow), nil },
 		NewWriter: func(w io.Writer, e pipeline.Encoder) (pipeline.BatchWriter, error) {
 			return arrowfmt.NewFileWriter(w, e)
 		},
@@ -121,39 +139,39 @@ func (a *app) registry() (*pipeline.Registry, error) {
 	r.AddFormat(pipeline.Format{
 		Name: "arrows", Exts: []string{".arrows"},
 		NewDecoder: func(rd io.Reader, src string) (pipeline.Decoder, error) {
-			return arrowfmt.NewStreamDecoder(rd, src, aopts)
+			return arrowfmt.NewStreamDecoder(rd, src, o.arrow)
 		},
-		NewEncoder: func() (pipeline.Encoder, error) { return arrowfmt.NewEncoder(aopts), nil },
+		NewEncoder: func() (pipeline.Encoder, error) { return arrowfmt.NewEncoder(o.arrow), nil },
 	})
 	r.AddFormat(pipeline.Format{
 		Name: "tsv", Exts: []string{".tsv", ".tab"},
 		NewDecoder: func(rd io.Reader, src string) (pipeline.Decoder, error) {
-			return csv.NewDecoder(rd, src, tsvOpts), nil
+			return csv.NewDecoder(rd, src, o.tsv), nil
 		},
-		NewEncoder: func() (pipeline.Encoder, error) { return csv.NewEncoder(tsvOpts), nil },
+		NewEncoder: func() (pipeline.Encoder, error) { return csv.NewEncoder(o.tsv), nil },
 	})
 	r.AddFormat(pipeline.Format{
 		Name: "csv", Exts: []string{".csv"},
 		NewDecoder: func(rd io.Reader, src string) (pipeline.Decoder, error) {
-			return csv.NewDecoder(rd, src, csvOpts), nil
+			return csv.NewDecoder(rd, src, o.csv), nil
 		},
-		NewEncoder: func() (pipeline.Encoder, error) { return csv.NewEncoder(csvOpts), nil },
+		NewEncoder: func() (pipeline.Encoder, error) { return csv.NewEncoder(o.csv), nil },
 	})
 	r.AddFormat(pipeline.Format{
 		Name: "ndjson", Exts: []string{".ndjson", ".jsonl"},
 		NewDecoder: func(rd io.Reader, src string) (pipeline.Decoder, error) {
-			return ndjson.NewDecoder(rd, src, ndOpts), nil
+			return ndjson.NewDecoder(rd, src, o.nd), nil
 		},
-		NewEncoder: func() (pipeline.Encoder, error) { return ndjson.NewEncoder(ndOpts), nil },
+		NewEncoder: func() (pipeline.Encoder, error) { return ndjson.NewEncoder(o.nd), nil },
 	})
 	r.AddFormat(pipeline.Format{
 		Name: "json", Exts: []string{".json"},
 		NewDecoder: func(rd io.Reader, src string) (pipeline.Decoder, error) {
-			return fjson.NewDecoder(rd, src, jsonOpts), nil
+			return fjson.NewDecoder(rd, src, o.json), nil
 		},
-		NewEncoder: func() (pipeline.Encoder, error) { return fjson.NewEncoder(jsonOpts), nil },
+		NewEncoder: func() (pipeline.Encoder, error) { return fjson.NewEncoder(o.json), nil },
 	})
-	return r, nil
+	return r
 }
 
 func delimiter(s string) (rune, error) {
@@ -191,6 +209,11 @@ func (a *app) openSource(ctx context.Context, loc string, reg *pipeline.Registry
 	if isStore(loc) {
 		return sqlitesource.Open(ctx, loc, sqlitesource.Options{BatchSize: a.flags.batchSize, Where: where, Args: args})
 	}
+	if isDatabase(loc) && where == "" {
+		// A ferry store on PostgreSQL or MySQL, read whole (a --query of
+		// convert or validate filters it as it filters a file).
+		return a.openDatabaseSource(ctx, loc, nil)
+	}
 	if where != "" {
 		return nil, fmt.Errorf("internal: SQL filter on a file source")
 	}
@@ -210,27 +233,9 @@ func (a *app) openSource(ctx context.Context, loc string, reg *pipeline.Registry
 
 // openFileSink opens a file location for writing.
 func (a *app) openFileSink(ctx context.Context, loc string, reg *pipeline.Registry) (pipeline.Sink, error) {
-	var format pipeline.Format
-	var err error
-	switch {
-	case a.flags.toFormat != "":
-		format, err = reg.Format(a.flags.toFormat)
-	case isS3(loc):
-		// A prefix is named after its format ("s3://b/users.parquet/"),
-		// or names none: NDJSON unless --to-format says.
-		if format, err = reg.ForPath(strings.TrimSuffix(loc, "/")); err != nil {
-			format, err = reg.Format("ndjson")
-		}
-	case loc == "-":
-		format, err = reg.Format("ndjson")
-	default:
-		format, err = reg.ForPath(loc)
-	}
+	format, err := a.flags.outputFormat(reg, loc)
 	if err != nil {
-		return nil, usageError{err}
-	}
-	if len(a.flags.fields) > 0 && !slices.Contains([]string{"csv", "tsv", "ndjson", "json"}, format.Name) {
-		return nil, usagef("--fields selects CSV columns and JSON members; %s output holds every attribute (--flatten promotes metadata paths to columns)", format.Name)
+		return nil, err
 	}
 	if isS3(loc) {
 		return a.openS3Sink(ctx, loc, format)
@@ -243,13 +248,13 @@ func (a *app) openFileSink(ctx context.Context, loc string, reg *pipeline.Regist
 }
 
 // openStoreSink opens the embedded store for writing.
-func (a *app) openStoreSink(ctx context.Context, loc, connection string, upsert bool, commitUsers int) (pipeline.Sink, error) {
-	return sqlitesink.Open(ctx, loc, sqlitesink.Options{Connection: connection, Upsert: upsert, CommitUsers: commitUsers})
+func (a *app) openStoreSink(ctx context.Context, loc, connection string, upsert bool) (pipeline.Sink, error) {
+	return sqlitesink.Open(ctx, loc, sqlitesink.Options{Connection: connection, Upsert: upsert, CommitUsers: a.flags.commitUsers})
 }
 
 // stages are the standard stages of a pipeline that reads foreign input.
 func (a *app) stages() []pipeline.Stage {
-	f := &a.flags
+	f := a.flags
 	var st []pipeline.Stage
 	if !f.noNormalize {
 		st = append(st, pipeline.Normalize(profile.NormalizeOptions{

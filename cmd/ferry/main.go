@@ -113,8 +113,10 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	stop           <-chan struct{}
-	flags          runFlags
-	logger         *slog.Logger
+	global         globalFlags
+	// flags are the flags of the running pipeline command (prepare).
+	flags  *runFlags
+	logger *slog.Logger
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -129,18 +131,8 @@ filtered, and the summary proves it.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			// Commands share one flags struct but not every default: take
-			// the running command's own default for flags it was not given.
-			if f := cmd.Flags().Lookup("hash-target"); f != nil && f.Value.String() != "" && f.Value.String() != "auth0" {
-				return usagef("--hash-target must be auth0")
-			}
-			if f := cmd.Flags().Lookup("max-rejects"); f != nil && !f.Changed {
-				if err := f.Value.Set(f.DefValue); err != nil {
-					return err
-				}
-			}
-			if a.flags.cpuProfile != "" {
-				f, err := os.Create(a.flags.cpuProfile)
+			if a.global.cpuProfile != "" {
+				f, err := os.Create(a.global.cpuProfile)
 				if err != nil {
 					return err
 				}
@@ -151,13 +143,19 @@ filtered, and the summary proves it.`,
 			return a.setupLogging()
 		},
 		PersistentPostRun: func(*cobra.Command, []string) {
-			if a.flags.cpuProfile != "" {
+			if a.global.cpuProfile != "" {
 				pprof.StopCPUProfile()
 			}
 		},
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	a.flags.registerGlobal(root)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		// A command registers only the flags it honours.
+		if strings.HasPrefix(err.Error(), "unknown ") {
+			err = fmt.Errorf("%w (not a flag of %s: '%s --help' lists them)", err, c.CommandPath(), c.CommandPath())
+		}
+		return usageError{err}
+	})
+	a.global.register(root)
 	root.AddCommand(
 		a.importCommand(),
 		a.exportCommand(),
@@ -175,23 +173,23 @@ filtered, and the summary proves it.`,
 
 func (a *app) setupLogging() error {
 	opts := &slog.HandlerOptions{Level: slog.LevelWarn}
-	if a.flags.verbose {
+	if a.global.verbose {
 		opts.Level = slog.LevelInfo
 	}
-	if a.flags.logLevel != "" {
+	if a.global.logLevel != "" {
 		var lvl slog.Level
-		if err := lvl.UnmarshalText([]byte(a.flags.logLevel)); err != nil {
+		if err := lvl.UnmarshalText([]byte(a.global.logLevel)); err != nil {
 			return usagef("--log-level must be debug, info, warn or error")
 		}
 		opts.Level = lvl
 	}
-	switch a.flags.logFormat {
+	switch a.global.logFormat {
 	case "text", "":
 		a.logger = slog.New(slog.NewTextHandler(a.stderr, opts))
 	case "json":
 		a.logger = slog.New(slog.NewJSONHandler(a.stderr, opts))
 	default:
-		return usagef("--log-format must be text or json, not %q", a.flags.logFormat)
+		return usagef("--log-format must be text or json, not %q", a.global.logFormat)
 	}
 	return nil
 }

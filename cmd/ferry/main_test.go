@@ -9,10 +9,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/ferry-dev/ferry/pipeline"
 )
@@ -246,40 +249,180 @@ func TestExport_QueryOnStoreAndSecretsStripped(t *testing.T) {
 	if blocked == 0 || blocked >= 300 || bytes.Count(data, []byte(`"blocked":true`)) != blocked {
 		t.Errorf("query blocked:true exported %d users, not all blocked", blocked)
 	}
-	// --fields projects each user, as Auth0's JSON export does; a hash
-	// named there stays out without --include-secrets.
-	mustFerry(t, "export", "--from", db, "--to", out, "--fields", "user_id=Id,email,password_hash", "-q")
+	// --fields projects each user, as Auth0's JSON export does (a hash
+	// named there without --include-secrets is a usage error).
+	mustFerry(t, "export", "--from", db, "--to", out, "--fields", "user_id=Id,email", "-q")
 	data, _ = os.ReadFile(out)
 	for i, line := range bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n")) {
 		var m map[string]any
 		if err := json.Unmarshal(line, &m); err != nil || len(m) != 2 || m["Id"] == nil || m["email"] == nil {
-			t.Fatalf("user %d with --fields user_id=Id,email,password_hash: %s", i, line)
+			t.Fatalf("user %d with --fields user_id=Id,email: %s", i, line)
 		}
 	}
 }
 
 func TestUsageErrorsExitTwo(t *testing.T) {
+	const (
+		sample = "../../fixtures/sample/users.json"
+		store  = "sqlite://{dir}/ferry.db"
+	)
 	tests := []struct {
 		name string
 		args []string
+		want string // in the message: the flag and what to do
 	}{
-		{"unknown command", []string{"frobnicate"}},
-		{"unknown flag", []string{"validate", "--nope", "x.csv"}},
-		{"missing argument", []string{"convert", "a.csv"}},
-		{"unknown extension", []string{"validate", "users.xyz"}},
-		{"bad query", []string{"convert", "../../fixtures/sample/users.json", "/dev/null.ndjson", "--query", "email:"}},
-		{"fields of a columnar output", []string{"convert", "../../fixtures/sample/users.json", "users.parquet", "--fields", "email"}},
+		{"unknown command", []string{"frobnicate"}, ""},
+		{"unknown flag", []string{"validate", "--nope", "x.csv"}, ""},
+		{"missing argument", []string{"convert", "a.csv"}, ""},
+		{"unknown extension", []string{"validate", "users.xyz"}, ""},
+		{"bad query", []string{"convert", sample, "{dir}/out.ndjson", "--query", "email:"}, ""},
+		{"fields of a columnar output", []string{"convert", sample, "{dir}/users.parquet", "--fields", "email"}, "--fields"},
+
+		// --require takes the identifiers it names, spelled exactly.
+		{"require unknown", []string{"validate", sample, "--require", "fax"}, "email, username or phone_number"},
+		{"require misspelled", []string{"convert", sample, "{dir}/out.ndjson", "--require", "phone"}, "--require"},
+		{"inspect require unknown", []string{"inspect", sample, "--require", "Email"}, "--require"},
+
+		// inspect and validate take only what they honour.
+		{"inspect max-rejects", []string{"inspect", sample, "--max-rejects", "3"}, "--max-rejects"},
+		{"inspect resume", []string{"inspect", sample, "--resume"}, "--resume"},
+		{"inspect quiet", []string{"inspect", sample, "-q"}, "-q"},
+		{"validate resume", []string{"validate", sample, "--resume"}, "--resume"},
+		{"validate job", []string{"validate", sample, "--job", "x"}, "--job"},
+
+		// export applies no normalization or validation.
+		{"export strict", []string{"export", "--from", store, "--to", "{dir}/o.ndjson", "--strict"}, "--strict"},
+		{"export require", []string{"export", "--from", store, "--to", "{dir}/o.ndjson", "--require", "email"}, "--require"},
+		{"export dedupe", []string{"export", "--from", store, "--to", "{dir}/o.ndjson", "--dedupe"}, "--dedupe"},
+		{"export max-rejects", []string{"export", "--from", store, "--to", "{dir}/o.ndjson", "--max-rejects", "0"}, "--max-rejects"},
+		{"export map", []string{"export", "--from", store, "--to", "{dir}/o.ndjson", "--map", "m.yaml"}, "--map"},
+		{"export no-normalize", []string{"export", "--from", store, "--to", "{dir}/o.ndjson", "--no-normalize"}, "--no-normalize"},
+		{"export hash-target without secrets", []string{"export", "--from", store, "--to", "{dir}/o.ndjson", "--hash-target", "auth0"}, "--include-secrets"},
+		{"convert hash-target without secrets", []string{"convert", sample, "{dir}/o.ndjson", "--hash-target", "auth0", "--include-secrets=false"}, "--include-secrets"},
+
+		// Secrets named in --fields of an output that leaves them out.
+		{"export fields password_hash", []string{"export", "--from", store, "--to", "{dir}/o.csv", "--fields", "email,password_hash"}, "--include-secrets"},
+		{"export fields custom_password_hash path", []string{"export", "--from", store, "--to", "{dir}/o.ndjson", "--fields", "custom_password_hash.algorithm=alg"}, "custom_password_hash"},
+		{"export fields mfa_factors", []string{"export", "--from", store, "--to", "-", "--fields", "mfa_factors"}, "mfa_factors"},
+		{"convert fields without secrets", []string{"convert", sample, "{dir}/o.csv", "--include-secrets=false", "--fields", "email,password_hash"}, "--include-secrets"},
+
+		// s3:// output flags with a file destination.
+		{"compress a file", []string{"convert", sample, "{dir}/o.ndjson", "--compress", "gz"}, ".gz or .zst"},
+		{"sse on a file", []string{"convert", sample, "{dir}/o.ndjson", "--sse", "AES256"}, "--sse applies to s3://"},
+		{"sse-kms-key-id on a file", []string{"export", "--from", store, "--to", "{dir}/o.ndjson", "--sse-kms-key-id", "k"}, "--sse-kms-key-id"},
+		{"storage-class on a file", []string{"convert", sample, "{dir}/o.ndjson", "--storage-class", "STANDARD_IA"}, "--storage-class"},
+		{"part-size on a file", []string{"convert", sample, "{dir}/o.ndjson", "--part-size", "1000"}, "--part-size"},
+		{"part-records on stdout", []string{"convert", sample, "-", "--part-records", "10"}, "--part-records"},
+		{"partition-by on a file", []string{"fixtures", "generate", "--out", "{dir}/o.ndjson", "--partition-by", "connection"}, "--partition-by"},
+		{"overwrite on a file", []string{"convert", sample, "{dir}/o.ndjson", "--overwrite"}, "--overwrite"},
+		{"uploads on a file", []string{"convert", sample, "{dir}/o.ndjson", "--uploads", "2"}, "--uploads"},
+		{"region without s3", []string{"validate", sample, "--region", "eu-west-1"}, "--region"},
+		{"s3-endpoint without s3", []string{"convert", sample, "{dir}/o.ndjson", "--s3-endpoint", "http://127.0.0.1:1"}, "--s3-endpoint"},
+
+		// --delimiter is CSV's.
+		{"delimiter without csv", []string{"convert", sample, "{dir}/o.ndjson", "--delimiter", ";"}, "--delimiter"},
+		{"delimiter of tsv", []string{"convert", sample, "{dir}/o.tsv", "--delimiter", ";"}, "TSV stays"},
+		{"delimiter of validate json", []string{"validate", sample, "--delimiter", ";"}, "--delimiter"},
+
+		// Parquet and Arrow options with another output format.
+		{"compression of csv", []string{"convert", sample, "{dir}/o.csv", "--compression", "snappy"}, "--compression applies to Parquet"},
+		{"row-group-rows of arrow", []string{"convert", sample, "{dir}/o.arrow", "--row-group-rows", "100"}, "--row-group-rows applies to Parquet"},
+		{"flatten of ndjson", []string{"export", "--from", store, "--to", "{dir}/o.ndjson", "--flatten", "user_metadata.plan"}, "--flatten"},
+		{"row-group-rows zero", []string{"convert", sample, "{dir}/o.parquet", "--row-group-rows", "0"}, "at least one batch"},
+		{"row-group-rows negative", []string{"convert", sample, "{dir}/o.parquet", "--row-group-rows", "-5"}, "--row-group-rows"},
+
+		// import's store options apply to one store each.
+		{"sessions of sqlite", []string{"import", sample, "--to", store, "--sessions", "4"}, "postgres://"},
+		{"sessions zero", []string{"import", sample, "--to", "postgres://u:pw@127.0.0.1:1/x", "--sessions", "0"}, "--sessions"},
+		{"commit-users of postgres", []string{"import", sample, "--to", "postgres://u:secret@127.0.0.1:1/x", "--commit-users", "5"}, "SQLite store"},
+		{"commit-users negative", []string{"import", sample, "--to", store, "--commit-users", "-1"}, "--commit-users"},
+		{"format of a table", []string{"import", "postgres://u:pw@127.0.0.1:1/x", "--query", "SELECT 1", "--format", "csv"}, "--format"},
+
+		// Values that cannot work.
+		{"progress unknown", []string{"validate", sample, "--progress", "sometimes"}, "auto, always or never"},
+		{"workers negative", []string{"validate", sample, "--workers", "-1"}, "--workers"},
+		{"batch-size negative", []string{"convert", sample, "{dir}/o.ndjson", "--batch-size", "-1"}, "--batch-size"},
+		{"checkpoint-every negative", []string{"convert", sample, "{dir}/o.ndjson", "--checkpoint-every", "-1s"}, "--checkpoint-every"},
+
+		// Contradictions.
+		{"no-validate strict", []string{"convert", sample, "{dir}/o.ndjson", "--no-validate", "--strict"}, "--strict"},
+		{"no-validate require", []string{"convert", sample, "{dir}/o.ndjson", "--no-validate", "--require", "email"}, "--require"},
+		{"no-validate dedupe", []string{"convert", sample, "{dir}/o.ndjson", "--no-validate", "--dedupe"}, "--dedupe"},
+		{"no-normalize keep-email-case", []string{"validate", sample, "--no-normalize", "--keep-email-case"}, "--keep-email-case"},
+
+		// fixtures generate takes output flags only.
+		{"fixtures strict", []string{"fixtures", "generate", "--strict"}, "--strict"},
+		{"fixtures require", []string{"fixtures", "generate", "--require", "email"}, "--require"},
+		{"fixtures rejects", []string{"fixtures", "generate", "--rejects", "{dir}/r.ndjson"}, "--rejects"},
+		{"fixtures max-rejects", []string{"fixtures", "generate", "--max-rejects", "1"}, "--max-rejects"},
+		{"fixtures breached-index", []string{"fixtures", "generate", "--breached-index", "{dir}/x.bix"}, "--breached-index"},
+		{"fixtures map", []string{"fixtures", "generate", "--map", "m.yaml"}, "--map"},
+
+		// Screening options without a corpus to screen against.
+		{"audit-top without index", []string{"validate", sample, "--audit-top", "5"}, "--breached-index"},
+		{"audit-budget without index", []string{"convert", sample, "{dir}/o.ndjson", "--audit-budget", "1s"}, "--audit-budget"},
+		{"breached-flag-field without index", []string{"import", sample, "--to", store, "--breached-flag-field", "pwned"}, "--breached-flag-field"},
+		{"audit-list without index", []string{"validate", sample, "--audit-list", "list.txt"}, "--audit-list"},
+		{"breached flag without index", []string{"export", "--from", store, "--to", "{dir}/o.ndjson", "--breached", "flag"}, "--breached"},
+		{"breached-flag-field with reject", []string{"validate", sample, "--breached-index", "{dir}/x.bix", "--breached", "reject", "--breached-flag-field", "pwned"}, "--breached-flag-field"},
+		{"audit-top without audit-list", []string{"validate", sample, "--breached-index", "{dir}/x.bix", "--audit-top", "5"}, "--audit-list"},
+		{"rejects-include-pii without rejects", []string{"validate", sample, "--rejects-include-pii"}, "--rejects"},
+
+		// The rest of the review.
+		{"users sample without dry-run", []string{"users", "block", "--query", "blocked:true", "--store", store, "--sample", "2"}, "--dry-run"},
+		{"format and to-format disagree", []string{"export", "--from", store, "--to", "{dir}/o.ndjson", "--format", "csv", "--to-format", "ndjson"}, "--to-format"},
+		{"fixtures format and to-format disagree", []string{"fixtures", "generate", "--format", "csv", "--to-format", "json"}, "--format"},
+		{"resume into stdout", []string{"convert", sample, "-", "--resume"}, "--resume"},
+		{"export resume into stdout", []string{"export", "--from", store, "--to", "-", "--resume"}, "standard output"},
+		{"fixtures resume into stdout", []string{"fixtures", "generate", "--resume"}, "--resume"},
+		{"checkpoint-every of stdout", []string{"convert", sample, "-", "--checkpoint-every", "5s"}, "--checkpoint-every"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, _, stderr := ferry(t, "", tt.args...)
-			if code != exitUsage && code != exitFailed {
+			dir := t.TempDir()
+			args := make([]string, len(tt.args))
+			for i, a := range tt.args {
+				args[i] = strings.ReplaceAll(a, "{dir}", dir)
+			}
+			code, stdout, stderr := ferry(t, "", args...)
+			if code == exitFailed && tt.name == "unknown extension" {
+				return
+			}
+			if code != exitUsage {
 				t.Fatalf("exit %d, want %d\n%s", code, exitUsage, stderr)
 			}
-			if code == exitFailed && tt.name != "unknown extension" {
-				t.Fatalf("exit %d, want %d\n%s", code, exitUsage, stderr)
+			if !strings.Contains(stderr, tt.want) {
+				t.Errorf("message does not say %q:\n%s", tt.want, stderr)
+			}
+			if stdout != "" {
+				t.Errorf("a refused run wrote to standard output:\n%s", stdout)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+				t.Errorf("a refused run left %s in its directory", entries[0].Name())
 			}
 		})
+	}
+}
+
+func TestConvert_JSONMembersGoThroughTheMapAndTheAliases(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "firebase.json")
+	os.WriteFile(in, []byte(`{"users":[
+{"localId":"abc","email":"ana@example.com","displayName":"Ana Lima","emailVerified":true,"disabled":false,"Plan":"pro","notes":"x"}
+]}`), 0o600)
+	m := filepath.Join(dir, "map.yaml")
+	os.WriteFile(m, []byte("columns:\n  Plan: user_metadata.plan\nignore: [notes]\n"), 0o600)
+	out := filepath.Join(dir, "auth0.ndjson")
+	mustFerry(t, "convert", in, out, "--map", m, "--no-default-picture", "-q")
+	var got map[string]any
+	data, _ := os.ReadFile(out)
+	if err := json.Unmarshal(data, &got); err != nil {
+		t.Fatalf("%v: %s", err, data)
+	}
+	want := map[string]any{"user_id": "abc", "email": "ana@example.com", "name": "Ana Lima", "nickname": "ana",
+		"email_verified": true, "blocked": false, "user_metadata": map[string]any{"plan": "pro"}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("converted user (-want +got):\n%s", d)
 	}
 }
 
@@ -520,11 +663,19 @@ func TestConvert_ColumnarRoundTripAndInspect(t *testing.T) {
 	dir := t.TempDir()
 	src := generate(t, dir, 700, "0", "users.ndjson")
 	want, _ := os.ReadFile(src)
-	for _, ext := range []string{".parquet", ".arrow", ".arrows"} {
+	for _, tc := range []struct {
+		ext  string
+		args []string
+	}{
+		{".parquet", []string{"--row-group-rows", "300"}},
+		{".arrow", nil},
+		{".arrows", nil},
+	} {
+		ext := tc.ext
 		t.Run(ext, func(t *testing.T) {
 			mid := filepath.Join(dir, "users"+ext)
 			back := filepath.Join(dir, "back"+ext+".ndjson")
-			mustFerry(t, "convert", src, mid, "--no-normalize", "--row-group-rows", "300", "-q")
+			mustFerry(t, append([]string{"convert", src, mid, "--no-normalize", "-q"}, tc.args...)...)
 			mustFerry(t, "convert", mid, back, "--no-normalize", "-q")
 			got, _ := os.ReadFile(back)
 			if !bytes.Equal(got, want) {
@@ -568,5 +719,168 @@ func TestConvert_HashTargetAuth0ConvertsOrRejectsEachHash(t *testing.T) {
 	}
 	if code, _, _ := ferry(t, "", "convert", in, out, "--hash-target", "okta"); code != exitUsage {
 		t.Errorf("--hash-target okta: exit %d, want %d", code, exitUsage)
+	}
+}
+
+func TestInspect_CountsAgreeWithValidate(t *testing.T) {
+	dir := t.TempDir()
+	in := generate(t, dir, 2000, "0.05", "users.ndjson")
+	rep := filepath.Join(dir, "report.json")
+	for _, flags := range [][]string{
+		nil,
+		{"--require", "username"},
+		{"--strict", "--dedupe"},
+		{"--no-normalize"},
+		{"--hash-target", "auth0", "--require", "phone_number"},
+	} {
+		t.Run(strings.Join(flags, " "), func(t *testing.T) {
+			mustFerry(t, append([]string{"validate", in, "--max-rejects", "-1", "--report", rep, "-q"}, flags...)...)
+			want := readReport(t, rep).Summary.Counts
+			out := mustFerry(t, append([]string{"inspect", in}, flags...)...)
+			var read, valid, invalid int64
+			i := strings.Index(out, "records:")
+			if i < 0 {
+				t.Fatalf("inspect printed no record count:\n%s", out)
+			}
+			if _, err := fmt.Sscanf(out[i:], "records: %d (%d valid, %d invalid)", &read, &valid, &invalid); err != nil {
+				t.Fatalf("inspect's record count: %v\n%s", err, out)
+			}
+			if read != want.Read || valid != want.Written || invalid != want.Rejected {
+				t.Errorf("inspect: %d read, %d valid, %d invalid; validate: %d read, %d written, %d rejected",
+					read, valid, invalid, want.Read, want.Written, want.Rejected)
+			}
+		})
+	}
+}
+
+func TestExport_HashTargetRewritesHashesAsConvertDoes(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "users.ndjson")
+	// A bcrypt hash Auth0 takes as password_hash, kept in
+	// custom_password_hash, and an NT hash that stays custom.
+	lines := `{"user_id":"auth0|b1","email":"b1@example.com","custom_password_hash":{"algorithm":"bcrypt","hash":{"value":"$2b$10$nFguVi9LsCAcvTZFKQlRKeLVydo8ETv483lkNsSFI/Wl1Rz1Ypo1K"}}}
+{"user_id":"auth0|n1","email":"n1@example.com","custom_password_hash":{"algorithm":"md4","hash":{"value":"2d20d252a479f485cdf5e171d93985bf","encoding":"hex"},"password":{"encoding":"utf16le"}}}
+`
+	if err := os.WriteFile(in, []byte(lines), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db := "sqlite://" + filepath.Join(dir, "ferry.db")
+	mustFerry(t, "import", in, "--to", db, "-q")
+	got := filepath.Join(dir, "auth0.ndjson")
+	mustFerry(t, "export", "--from", db, "--to", got, "--include-secrets", "--hash-target", "auth0", "-q")
+	plain := filepath.Join(dir, "plain.ndjson")
+	mustFerry(t, "export", "--from", db, "--to", plain, "--include-secrets", "-q")
+	want := filepath.Join(dir, "converted.ndjson")
+	mustFerry(t, "convert", plain, want, "--hash-target", "auth0", "--no-normalize", "-q")
+
+	g, _ := os.ReadFile(got)
+	w, _ := os.ReadFile(want)
+	if !bytes.Equal(g, w) {
+		t.Errorf("export --hash-target auth0 differs from convert --hash-target auth0 of the export:\n%s\nwant\n%s", g, w)
+	}
+	if !bytes.Contains(g, []byte(`"password_hash":"$2b$10$`)) {
+		t.Errorf("export --hash-target auth0 did not move the bcrypt hash to password_hash:\n%s", g)
+	}
+}
+
+func TestImport_DedupeRejectsRepeatsWithinTheInput(t *testing.T) {
+	dir := t.TempDir()
+	in := generate(t, dir, 50, "0", "users.ndjson")
+	data, err := os.ReadFile(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := bytes.Cut(data, []byte("\n"))
+	// The first user again, in a later batch: the store finds it identical.
+	if err := os.WriteFile(in, append(data, append(first, '\n')...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name          string
+		args          []string
+		written       int64
+		duplicateUser int64
+	}{
+		{"without dedupe the store counts the repeat unchanged", nil, 51, 0},
+		{"dedupe rejects the repeat", []string{"--dedupe"}, 50, 1},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := "sqlite://" + filepath.Join(dir, fmt.Sprintf("ferry%d.db", i))
+			rep := filepath.Join(dir, "report.json")
+			mustFerry(t, append([]string{"import", in, "--to", db, "--batch-size", "10", "--report", rep, "-q"}, tt.args...)...)
+			c := readReport(t, rep).Summary.Counts
+			if c.Written != tt.written || c.ByCode["DUPLICATED_USER"] != tt.duplicateUser || !c.Balanced() {
+				t.Errorf("counts %+v: want %d written, %d DUPLICATED_USER", c, tt.written, tt.duplicateUser)
+			}
+		})
+	}
+}
+
+func TestIncludeSecrets_ExplicitFalseLeavesSecretsOut(t *testing.T) {
+	dir := t.TempDir()
+	in := generate(t, dir, 100, "0", "users.ndjson")
+	tests := []struct {
+		name        string
+		args        []string
+		wantSecrets bool
+	}{
+		{"convert keeps secrets by default", []string{"convert", in, "{out}"}, true},
+		{"convert --include-secrets=false", []string{"convert", in, "{out}", "--include-secrets=false"}, false},
+		{"convert --include-secrets=false to csv", []string{"convert", in, "{out}.csv", "--include-secrets=false"}, false},
+		{"fixtures keep secrets by default", []string{"fixtures", "generate", "--users", "100", "--out", "{out}"}, true},
+		{"fixtures --include-secrets=false", []string{"fixtures", "generate", "--users", "100", "--out", "{out}", "--include-secrets=false"}, false},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(dir, fmt.Sprintf("out%d.ndjson", i))
+			var args []string
+			for _, a := range tt.args {
+				args = append(args, strings.ReplaceAll(a, "{out}", out))
+			}
+			mustFerry(t, append(args, "-q")...)
+			path := args[slices.IndexFunc(args, func(a string) bool { return strings.HasPrefix(a, out) })]
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, secret := range []string{"password_hash", "mfa_factors"} {
+				if got := bytes.Contains(data, []byte(secret)); got != tt.wantSecrets {
+					t.Errorf("output holds %s: %v, want %v", secret, got, tt.wantSecrets)
+				}
+			}
+		})
+	}
+}
+
+func TestDelimiter_AppliesToCSVAndLeavesTSVTabbed(t *testing.T) {
+	dir := t.TempDir()
+	in := generate(t, dir, 20, "0", "users.ndjson")
+	semi := filepath.Join(dir, "semi.csv")
+	mustFerry(t, "convert", in, semi, "--delimiter", ";", "-q")
+	tests := []struct {
+		name, from, to string
+		wantSep        string
+	}{
+		{"csv output", in, "out.csv", ";"},
+		{"csv input to tsv", semi, "out.tsv", "\t"},
+		{"csv input to ndjson", semi, "out.ndjson", `"email":`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(dir, tt.to)
+			mustFerry(t, "convert", tt.from, out, "--delimiter", ";", "-q")
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			header, _, _ := strings.Cut(string(data), "\n")
+			if !strings.Contains(header, tt.wantSep) {
+				t.Errorf("first line lacks %q: %.120s", tt.wantSep, header)
+			}
+			if lines := strings.Count(string(data), "\n"); lines < 20 {
+				t.Errorf("%d lines, want the 20 users", lines)
+			}
+		})
 	}
 }

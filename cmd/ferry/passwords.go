@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/term"
 
@@ -37,6 +38,7 @@ type passwordFlags struct {
 	auditTop    int
 	auditBudget time.Duration
 	auditList   string
+	parsed      screen.Policy // policy, once check accepted it
 }
 
 func (f *passwordFlags) register(cmd *cobra.Command) {
@@ -51,6 +53,47 @@ func (f *passwordFlags) register(cmd *cobra.Command) {
 }
 
 func (f *passwordFlags) screening() bool { return len(f.index) > 0 || f.api != "" }
+
+// check refuses screening flags that would be ignored or cannot work; fs
+// is the command's flag set (runFlags.check calls it).
+func (f *passwordFlags) check(fs *pflag.FlagSet) error {
+	policy, err := screen.ParsePolicy(f.policy)
+	if err != nil {
+		return usagef("--breached must be flag, reject or reset, not %q", f.policy)
+	}
+	f.parsed = policy
+	if !f.screening() {
+		for _, name := range []string{"breached", "breached-flag-field", "audit-list", "audit-top", "audit-budget"} {
+			if fs.Changed(name) {
+				return usagef("--%s tunes breached-password screening, which needs --breached-index FILE or --breached-api URL", name)
+			}
+		}
+		return nil
+	}
+	if f.api != "" {
+		u, err := url.Parse(f.api)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return usagef("--breached-api must be an http(s) URL, like %s", breach.DefaultBaseURL)
+		}
+	}
+	if policy == screen.Reject && fs.Changed("breached-flag-field") {
+		return usagef("--breached-flag-field names the flag --breached flag and reset set; --breached reject flags nothing: give one of them")
+	}
+	if f.auditTop < 0 {
+		return usagef("--audit-top must be 0 (all) or more")
+	}
+	if f.auditBudget < 0 {
+		return usagef("--audit-budget must be 0 (no limit) or a positive duration such as 5m")
+	}
+	if f.auditList == "" {
+		for _, name := range []string{"audit-top", "audit-budget"} {
+			if fs.Changed(name) {
+				return usagef("--%s tunes the audit of --audit-list: give --audit-list FILE too", name)
+			}
+		}
+	}
+	return nil
+}
 
 // passwordRun is the password side of one pipeline run.
 type passwordRun struct {
@@ -74,16 +117,10 @@ func (a *app) preparePasswords(pr *pipelineRun) error {
 	pr.job.Stages = append([]pipeline.Stage{count}, pr.job.Stages...)
 	pr.passwords = &passwordRun{census: census}
 	f := &a.flags.pw
-	policy, err := screen.ParsePolicy(f.policy)
-	if err != nil {
-		return usagef("--breached must be flag, reject or reset, not %q", f.policy)
-	}
 	if !f.screening() {
-		if f.auditList != "" || policy != screen.Flag {
-			return usagef("--breached and --audit-list need --breached-index or --breached-api")
-		}
 		return nil
 	}
+	policy := f.parsed
 	opts := screen.Options{Policy: policy, FlagField: f.field, AuditBudget: f.auditBudget}
 	for _, path := range f.index {
 		ix, err := breach.Open(path)
@@ -94,16 +131,10 @@ func (a *app) preparePasswords(pr *pipelineRun) error {
 		opts.Indexes = append(opts.Indexes, ix)
 	}
 	if f.api != "" {
-		u, err := url.Parse(f.api)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return usagef("--breached-api must be an http(s) URL, like %s", breach.DefaultBaseURL)
-		}
 		opts.Client = &breach.Client{BaseURL: f.api}
 	}
-	if f.auditTop < 0 {
-		return usagef("--audit-top must be 0 or more")
-	}
 	if f.auditList != "" {
+		var err error
 		if opts.Candidates, err = readLines(f.auditList, f.auditTop); err != nil {
 			return usagef("--audit-list: %v", err)
 		}

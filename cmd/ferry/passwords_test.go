@@ -132,8 +132,10 @@ func TestImport_ScreensBreachedPasswordsWithEachPolicy(t *testing.T) {
 			rep := filepath.Join(sub, "report.json")
 			rejects := filepath.Join(sub, "rejects.ndjson")
 			args := []string{"import", in, "--to", db, "--report", rep, "--rejects", rejects,
-				"--breached-index", sha1Ix, "--breached-index", ntlmIx, "--breached", tt.policy,
-				"--breached-flag-field", "pwned"}
+				"--breached-index", sha1Ix, "--breached-index", ntlmIx, "--breached", tt.policy}
+			if tt.policy != "reject" { // reject flags nothing
+				args = append(args, "--breached-flag-field", "pwned")
+			}
 			// The crafted SHA-1 and NT hashes are always found; the salted
 			// one only when audited.
 			want := int64(plain + 2)
@@ -462,5 +464,75 @@ func TestScreeningUsageErrorsExitTwo(t *testing.T) {
 		if code, _, errs := ferry(t, "", args...); code != exitUsage {
 			t.Errorf("%v: exit %d, want 2\n%s", args, code, errs)
 		}
+	}
+}
+
+func TestExport_ScreensPasswordsWhetherOrNotSecretsAreWritten(t *testing.T) {
+	dir := t.TempDir()
+	lines, secrets := crafted()
+	in := filepath.Join(dir, "users.ndjson")
+	if err := os.WriteFile(in, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db := "sqlite://" + filepath.Join(dir, "ferry.db")
+	mustFerry(t, "import", in, "--to", db, "-q")
+	list := filepath.Join(dir, "blocklist.txt")
+	if err := os.WriteFile(list, []byte(strings.Join(blocklist, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ix := filepath.Join(dir, "sha1.bix")
+	mustFerry(t, "passwords", "index", "build", list, "--out", ix, "--exact")
+
+	// Only the crafted unsalted SHA-1 hash is in the SHA-1 index.
+	const breached = "auth0|crafted-sha1"
+	tests := []struct {
+		name        string
+		args        []string
+		wantSecrets bool
+		wantReject  bool
+	}{
+		{"flag, secrets left out", nil, false, false},
+		{"flag, secrets written", []string{"--include-secrets"}, true, false},
+		{"reject, secrets left out", []string{"--breached", "reject"}, false, true},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(dir, fmt.Sprintf("out%d.ndjson", i))
+			rep := filepath.Join(dir, fmt.Sprintf("report%d.json", i))
+			mustFerry(t, append([]string{"export", "--from", db, "--to", out, "--breached-index", ix, "--report", rep, "-q"}, tt.args...)...)
+			r := readReport(t, rep)
+			if r.Passwords == nil || r.Passwords.Screening == nil || r.Passwords.Screening.Breached != 1 {
+				t.Fatalf("screening %+v, want the one breached SHA-1 hash found", r.Passwords)
+			}
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			users := map[string]map[string]any{}
+			for line := range strings.Lines(string(data)) {
+				var u map[string]any
+				if err := json.Unmarshal([]byte(line), &u); err != nil {
+					t.Fatal(err)
+				}
+				users[u["user_id"].(string)] = u
+			}
+			u, written := users[breached]
+			switch {
+			case tt.wantReject && (written || r.Summary.Counts.ByCode["PASSWORD_BREACHED"] != 1):
+				t.Errorf("--breached reject: %s written %v, counts %+v", breached, written, r.Summary.Counts)
+			case !tt.wantReject && !flagged(u, "breached_password"):
+				t.Errorf("%s is not flagged: %v", breached, u)
+			}
+			if got := strings.Contains(string(data), "custom_password_hash"); got != tt.wantSecrets {
+				t.Errorf("output holds hashes: %v, want %v", got, tt.wantSecrets)
+			}
+			if !tt.wantSecrets {
+				for _, s := range secrets {
+					if strings.Contains(string(data), s) {
+						t.Errorf("output without --include-secrets holds a hash")
+					}
+				}
+			}
+		})
 	}
 }

@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/ferry-dev/ferry/pipeline"
 	s3sink "github.com/ferry-dev/ferry/sinks/s3"
@@ -14,17 +14,16 @@ import (
 
 // s3Flags configure s3:// locations.
 type s3Flags struct {
-	region, endpoint  string
-	pathStyle         bool
-	sse, sseKMSKeyID  string
-	storageClass      string
-	partSize          int64
-	partRecords       int64
-	partitionBy       []string
-	compress          string
-	overwrite         bool
-	concurrency       int
-	s3CheckpointEvery time.Duration
+	region, endpoint string
+	pathStyle        bool
+	sse, sseKMSKeyID string
+	storageClass     string
+	partSize         int64
+	partRecords      int64
+	partitionBy      []string
+	compress         string
+	overwrite        bool
+	concurrency      int
 }
 
 func isS3(loc string) bool { return strings.HasPrefix(loc, "s3://") }
@@ -51,6 +50,17 @@ func (f *s3Flags) registerSink(cmd *cobra.Command) {
 	p.IntVar(&f.concurrency, "uploads", 8, "s3:// output: uploads in flight")
 }
 
+// s3FlagNames names the flags register adds: registerConn's or
+// registerSink's.
+func s3FlagNames(register func(*s3Flags, *cobra.Command)) []string {
+	var f s3Flags
+	c := &cobra.Command{}
+	register(&f, c)
+	var names []string
+	c.Flags().VisitAll(func(fl *pflag.Flag) { names = append(names, fl.Name) })
+	return names
+}
+
 func (f *s3Flags) config() s3source.Config {
 	return s3source.Config{Region: f.region, Endpoint: f.endpoint, PathStyle: f.pathStyle}
 }
@@ -60,12 +70,17 @@ func (a *app) openS3Source(ctx context.Context, loc string, reg *pipeline.Regist
 }
 
 func (a *app) openS3Sink(ctx context.Context, loc string, format pipeline.Format) (pipeline.Sink, error) {
+	return s3sink.Open(ctx, loc, format, a.s3SinkOptions(loc, format))
+}
+
+// s3SinkOptions are the options of the s3:// destination loc.
+func (a *app) s3SinkOptions(loc string, format pipeline.Format) s3sink.Options {
 	f := &a.flags.s3
 	compress := f.compress
 	if compress == "" && format.NewWriter == nil { // "s3://b/users.ndjson.gz/"
 		compress, _ = pipeline.Compression(strings.TrimSuffix(loc, "/"))
 	}
-	return s3sink.Open(ctx, loc, format, s3sink.Options{
+	return s3sink.Options{
 		Config:          f.config(),
 		Compression:     compress,
 		PartSize:        f.partSize,
@@ -76,6 +91,6 @@ func (a *app) openS3Sink(ctx context.Context, loc string, format pipeline.Format
 		StorageClass:    f.storageClass,
 		Concurrency:     f.concurrency,
 		Overwrite:       f.overwrite,
-		CheckpointEvery: f.s3CheckpointEvery,
-	})
+		CheckpointEvery: a.flags.checkpointEvery,
+	}
 }

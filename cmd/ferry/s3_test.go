@@ -7,9 +7,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/spf13/cobra"
 
 	"github.com/ferry-dev/ferry/internal/s3test"
 )
@@ -159,4 +161,61 @@ func readManifest(t *testing.T, bucket, prefix string) manifest {
 		t.Fatal(err)
 	}
 	return m
+}
+
+func TestS3SinkOptions_CarryCheckpointEvery(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want time.Duration
+	}{
+		// Zero: the sink checkpoints when a part rotates.
+		{"default", nil, 0},
+		{"given", []string{"--checkpoint-every", "30s"}, 30 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newRunFlags()
+			cmd := &cobra.Command{}
+			f.registerOutput(cmd, false)
+			if err := cmd.Flags().Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			a := &app{flags: f}
+			format, err := newRegistry(formatOptions{}).Format("ndjson")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := a.s3SinkOptions("s3://bucket/prefix/", format).CheckpointEvery; got != tt.want {
+				t.Errorf("CheckpointEvery = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestConvert_ToS3CheckpointEveryCompletesParts: a checkpoint of an s3://
+// export completes the open parts, so --checkpoint-every shows in the
+// number of parts.
+func TestConvert_ToS3CheckpointEveryCompletesParts(t *testing.T) {
+	bucket := s3Bucket(t)
+	dir := t.TempDir()
+	in := generate(t, dir, 500, "0", "users.ndjson")
+	tests := []struct {
+		name, prefix string
+		args         []string
+		wantParts    int
+	}{
+		{"default: at part rotation", "cp-default/", nil, 1},
+		{"every batch", "cp-1ns/", []string{"--checkpoint-every", "1ns"}, 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"convert", in, "s3://" + bucket + "/" + tt.prefix, "--batch-size", "100", "--workers", "1",
+				"--s3-endpoint", s3srv.Endpoint, "--s3-path-style", "-q"}, tt.args...)
+			mustFerry(t, args...)
+			if m := readManifest(t, bucket, tt.prefix); len(m.Parts) != tt.wantParts {
+				t.Errorf("%d parts, want %d", len(m.Parts), tt.wantParts)
+			}
+		})
+	}
 }

@@ -32,7 +32,7 @@ func (a *app) openDatabaseSink(ctx context.Context, loc, connection string, upse
 	case mysqlsink.IsLocation(loc):
 		return mysqlsink.Open(ctx, loc, mysqlsink.Options{Connection: connection, Upsert: upsert, Logger: a.logger})
 	}
-	return nil, usagef("%q is not a postgres:// or mysql:// store", loc)
+	return nil, usagef("%s is not a postgres:// or mysql:// store", redactLocation(loc))
 }
 
 // openDatabaseSource opens a PostgreSQL or MySQL store for reading the
@@ -60,7 +60,7 @@ func (a *app) openDatabaseSource(ctx context.Context, loc string, q *query.Query
 		}
 		return mysqlsource.Open(ctx, loc, opts)
 	}
-	return nil, usagef("%q is not a postgres:// or mysql:// store", loc)
+	return nil, usagef("%s is not a postgres:// or mysql:// store", redactLocation(loc))
 }
 
 // openTableSource opens a legacy user table: selectQuery (a SELECT) on the

@@ -29,7 +29,7 @@ func TestOpenTableSource_SQLiteWithMapping(t *testing.T) {
 	mapping := filepath.Join(dir, "accounts.yaml")
 	os.WriteFile(mapping, []byte("key: id\ncolumns:\n  mail: email\n  pw:\n    hash: bcrypt\n  plan: app_metadata.plan\nignore: [id, notes]\n"), 0o600)
 
-	a := &app{}
+	a := &app{flags: newRunFlags()}
 	a.flags.mapping, a.flags.batchSize = mapping, 1
 	src, err := a.openTableSource(t.Context(), "sqlite://"+path, "SELECT * FROM accounts")
 	if err != nil {

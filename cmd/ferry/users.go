@@ -95,6 +95,12 @@ func (a *app) userChangeCommand(op, short, past string) *cobra.Command {
 			if q == "" {
 				return usagef("users %s needs --query (use --query '*' to select every user)", op)
 			}
+			if cmd.Flags().Changed("sample") && !dryRun {
+				return usagef("--sample sets how many users a dry run shows: add --dry-run, or drop --sample")
+			}
+			if sample < 0 {
+				return usagef("--sample must be 0 or more, not %d", sample)
+			}
 			pq, err := query.Parse(q)
 			if err != nil {
 				return usageError{fmt.Errorf("--query: %w", err)}
@@ -126,7 +132,7 @@ func (a *app) userChangeCommand(op, short, past string) *cobra.Command {
 	f.StringVar(&store, "store", defaultStore, "the store: sqlite://PATH, postgres://… or mysql://…")
 	f.StringVarP(&q, "query", "Q", "", "Auth0 user-search query selecting the users")
 	f.BoolVar(&dryRun, "dry-run", false, "show the count and a masked sample; change nothing")
-	f.IntVar(&sample, "sample", 5, "users a dry run shows (masked)")
+	f.IntVar(&sample, "sample", 5, "with --dry-run: how many of the users to show (masked)")
 	return cmd
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -170,5 +171,27 @@ func TestStore_InitTwice(t *testing.T) {
 	}
 	if _, _, err := runCmd(t, store, "init", "users.csv"); err == nil {
 		t.Error("store init of a file succeeded")
+	}
+}
+
+func TestConvertAndValidate_ReadEveryKindOfStore(t *testing.T) {
+	for name, mk := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			loc := mk(t)
+			out := filepath.Join(t.TempDir(), "users.ndjson")
+			mustFerry(t, "convert", loc, out, "--no-normalize", "--no-validate", "-q")
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := bytes.Count(data, []byte("\n")); n != len(querytest.Users()) {
+				t.Fatalf("convert from the %s store: %d users, want %d", name, n, len(querytest.Users()))
+			}
+			rep := filepath.Join(t.TempDir(), "report.json")
+			ferry(t, "", "validate", loc, "--report", rep, "-q")
+			if c := readReport(t, rep).Summary.Counts; c.Read != int64(len(querytest.Users())) || !c.Balanced() {
+				t.Errorf("validate the %s store: %+v, want every user read", name, c)
+			}
+		})
 	}
 }
