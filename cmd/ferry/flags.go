@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -372,6 +373,10 @@ func (f *runFlags) inputFormat(reg *pipeline.Registry, s sides) (name string, kn
 	}
 	format, err := reg.ForPath(strings.TrimSuffix(s.in, "/"))
 	if err != nil {
+		if st, serr := os.Stat(s.in); serr == nil && st.Mode().IsRegular() {
+			// One file whose extension names no format: say so now.
+			return "", false, usageError{err}
+		}
 		return "", false, nil
 	}
 	return format.Name, true, nil
