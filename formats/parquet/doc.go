@@ -55,10 +55,11 @@
 //
 // Until Close the Writer holds what the footer and page index will say of
 // the row groups written: with the default batch and row group sizes about
-// 1.5 MB per million users (a page per batch, per column). Memory thus
-// grows with one file's size, slowly: a single file of 100 million users
-// would hold ~150 MB; exports that large are better cut into parts (the S3
-// sink's --part-size and --part-records, each part a file of its own).
+// 1.5 MB per million users (a page per batch, per column), nearly all of
+// it page index. The page index stays in memory up to 4 MiB per buffer (a
+// few million users) and moves to an unnamed temporary file beyond, so
+// memory stays flat; the footer's row group metadata, some kilobytes per
+// row group, stays in memory as every Parquet writer keeps it.
 //
 // A Parquet file is complete only once its footer is written, yet output
 // resumes: between row groups Writer.Mark hands the file sink a journal of

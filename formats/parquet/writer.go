@@ -31,7 +31,9 @@ const CreatedBy = "ferry"
 // Options.RowGroupRows rows, and on Close writes the page index (every
 // column index, then every offset index, as parquet-mr places them and
 // readers expect) and the footer. The page index is held serialized until
-// then, some tens of bytes per page and column.
+// then, some tens of bytes per page and column: in memory up to 4 MiB,
+// beyond that in an unnamed temporary file, so that memory stays flat
+// however large the file grows.
 //
 // A Writer is a pipeline.ResumableWriter: between row groups its output
 // can be continued by ResumeWriter, from a journal of what the footer will
@@ -46,8 +48,8 @@ type Writer struct {
 	meta    format.FileMetaData
 	buf     bytes.Buffer
 	te      *thrift.Encoder
-	colIdx  []byte // serialized column indexes
-	offIdx  []byte // serialized offset indexes
+	colIdx  spillBuf // serialized column indexes
+	offIdx  spillBuf // serialized offset indexes
 	indexes []indexRef
 	header  []byte // the journal's start: magic and schema
 	marked  int    // row groups a Mark has handed out
@@ -197,10 +199,12 @@ func (wr *Writer) journalRow(j []byte, i int) ([]byte, error) {
 		j = binary.AppendVarint(j, int64(r.oiLen))
 	}
 	if ciFrom >= 0 {
-		j = append(j, wr.colIdx[ciFrom:ciTo]...)
+		if j, err = wr.colIdx.AppendRange(j, ciFrom, ciTo); err != nil {
+			return nil, err
+		}
 	}
 	last := refs[len(refs)-1]
-	return append(j, wr.offIdx[refs[0].oi:last.oi+int64(last.oiLen)]...), nil
+	return wr.offIdx.AppendRange(j, refs[0].oi, last.oi+int64(last.oiLen))
 }
 
 var errJournal = errors.New("damaged")
@@ -234,9 +238,9 @@ func (wr *Writer) replay(p []byte) ([]byte, error) {
 			return nil, errJournal
 		}
 		p = p[k1+k2:]
-		refs[i] = indexRef{ci: -1, oi: int64(len(wr.offIdx)) + oiTotal, oiLen: int32(oi)}
+		refs[i] = indexRef{ci: -1, oi: wr.offIdx.Len() + oiTotal, oiLen: int32(oi)}
 		if ci >= 0 {
-			refs[i].ci, refs[i].ciLen = int64(len(wr.colIdx))+ciTotal, int32(ci)
+			refs[i].ci, refs[i].ciLen = wr.colIdx.Len()+ciTotal, int32(ci)
 			ciTotal += ci
 		}
 		oiTotal += oi
@@ -244,12 +248,29 @@ func (wr *Writer) replay(p []byte) ([]byte, error) {
 	if ciTotal+oiTotal > int64(len(p)) {
 		return nil, errJournal
 	}
-	wr.colIdx = append(wr.colIdx, p[:ciTotal]...)
-	wr.offIdx = append(wr.offIdx, p[ciTotal:ciTotal+oiTotal]...)
+	if err := wr.colIdx.Append(p[:ciTotal]); err != nil {
+		return nil, err
+	}
+	if err := wr.offIdx.Append(p[ciTotal : ciTotal+oiTotal]); err != nil {
+		return nil, err
+	}
 	wr.indexes = append(wr.indexes, refs...)
 	wr.meta.RowGroups = append(wr.meta.RowGroups, rg)
 	wr.meta.NumRows += rg.NumRows
 	return p[ciTotal+oiTotal:], nil
+}
+
+// writerFunc is an io.Writer of a func.
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// writeAll is write as an io.Writer's Write.
+func (wr *Writer) writeAll(p []byte) (int, error) {
+	if err := wr.write(p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // write writes p, after the magic that starts the file.
@@ -408,22 +429,22 @@ func (wr *Writer) flush() error {
 				ci.NullCounts = append(ci.NullCounts, p.nulls)
 			}
 			var err error
-			ref.ci = int64(len(wr.colIdx))
-			if wr.colIdx, err = wr.appendThrift(wr.colIdx, &ci); err != nil {
+			ref.ci = wr.colIdx.Len()
+			if err = wr.appendIndex(&wr.colIdx, &ci); err != nil {
 				return fmt.Errorf("parquet: column index: %w", err)
 			}
-			ref.ciLen = int32(int64(len(wr.colIdx)) - ref.ci)
+			ref.ciLen = int32(wr.colIdx.Len() - ref.ci)
 		}
 		var oi format.OffsetIndex
 		for _, p := range c.pages {
 			oi.PageLocations = append(oi.PageLocations, format.PageLocation{Offset: p.offset, CompressedPageSize: p.size, FirstRowIndex: p.firstRow})
 		}
 		var err error
-		ref.oi = int64(len(wr.offIdx))
-		if wr.offIdx, err = wr.appendThrift(wr.offIdx, &oi); err != nil {
+		ref.oi = wr.offIdx.Len()
+		if err = wr.appendIndex(&wr.offIdx, &oi); err != nil {
 			return fmt.Errorf("parquet: offset index: %w", err)
 		}
-		ref.oiLen = int32(int64(len(wr.offIdx)) - ref.oi)
+		ref.oiLen = int32(wr.offIdx.Len() - ref.oi)
 		wr.indexes = append(wr.indexes, ref)
 		clear(c.data)
 		wr.cols[i] = chunk{data: c.data[:0], pages: c.pages[:0]}
@@ -432,6 +453,15 @@ func (wr *Writer) flush() error {
 	wr.meta.NumRows += wr.rows
 	wr.rows = 0
 	return nil
+}
+
+// appendIndex appends the thrift encoding of v to b.
+func (wr *Writer) appendIndex(b *spillBuf, v any) error {
+	wr.buf.Reset()
+	if err := wr.te.Encode(v); err != nil {
+		return err
+	}
+	return b.Append(wr.buf.Bytes())
 }
 
 func (wr *Writer) appendThrift(dst []byte, v any) ([]byte, error) {
@@ -513,16 +543,18 @@ func boundaryOrder(pages []pageInfo, l *leaf) format.BoundaryOrder {
 // underlying writer. A file without rows is a valid Parquet file with the
 // schema and no row group.
 func (wr *Writer) Close() error {
+	defer wr.colIdx.Close()
+	defer wr.offIdx.Close()
 	if err := wr.flush(); err != nil {
 		return err
 	}
 	if len(wr.indexes) > 0 {
 		ciAt := wr.pos
-		if err := wr.write(wr.colIdx); err != nil {
+		if _, err := wr.colIdx.WriteTo(writerFunc(wr.writeAll)); err != nil {
 			return fmt.Errorf("parquet: write page index: %w", err)
 		}
 		oiAt := wr.pos
-		if err := wr.write(wr.offIdx); err != nil {
+		if _, err := wr.offIdx.WriteTo(writerFunc(wr.writeAll)); err != nil {
 			return fmt.Errorf("parquet: write page index: %w", err)
 		}
 		k := 0
