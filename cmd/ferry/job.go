@@ -37,6 +37,9 @@ type pipelineRun struct {
 
 func (a *app) execute(ctx context.Context, pr *pipelineRun) (pipeline.Summary, error) {
 	f := a.flags
+	// from and to name the run in the summary, logs, report and job name:
+	// never with a database password.
+	pr.from, pr.to = redactLocation(pr.from), redactLocation(pr.to)
 	defer func() {
 		for _, c := range slices.Backward(pr.closers) {
 			_ = c()
@@ -126,6 +129,15 @@ type report struct {
 }
 
 func writeReport(path string, pr *pipelineRun, sum pipeline.Summary, runErr error) error {
+	// A checkpoint's key is a value of the input (a user_id, or the key
+	// column of a legacy table, an email maybe): reports leave it out.
+	for _, cp := range []**pipeline.Checkpoint{&sum.ResumedFrom, &sum.Committed} {
+		if *cp != nil && (*cp).Key != "" {
+			c := **cp
+			c.Key = ""
+			*cp = &c
+		}
+	}
 	r := report{Command: pr.name, From: pr.from, To: pr.to, Status: "ok", Summary: sum,
 		Seconds: sum.Duration.Seconds(), Extra: pr.extra,
 		Passwords: pr.passwordReport()}

@@ -195,3 +195,26 @@ func TestConvertAndValidate_ReadEveryKindOfStore(t *testing.T) {
 		})
 	}
 }
+
+func TestRun_DatabasePasswordStaysOutOfSummaryLogsAndReport(t *testing.T) {
+	// The test server trusts local connections, so any password is taken.
+	loc := strings.Replace(pgtest.URL(t), "postgres://postgres@", "postgres://postgres:hunter2-secret@", 1)
+	if !strings.Contains(loc, "hunter2-secret") {
+		t.Fatalf("test location has no password: %s", loc)
+	}
+	rep := filepath.Join(t.TempDir(), "report.json")
+	_, _, stderr := ferry(t, "", "import", "../../fixtures/sample/users.json", "--to", loc, "--report", rep,
+		"--log-level", "debug", "--log-format", "json")
+	report, err := os.ReadFile(rep)
+	if err != nil {
+		t.Fatalf("no report: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(stderr, "postgres://postgres:xxxxx@") {
+		t.Errorf("the summary does not name the store (redacted):\n%s", stderr)
+	}
+	for what, text := range map[string]string{"stderr": stderr, "report": string(report)} {
+		if strings.Contains(text, "hunter2") {
+			t.Errorf("%s holds the database password:\n%s", what, text)
+		}
+	}
+}

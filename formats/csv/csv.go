@@ -375,7 +375,12 @@ func newLayout(names []string, opts Options, delim byte) (*layout, error) {
 			return nil, fmt.Errorf("%w: column %d: %w", ErrHeader, i+1, err)
 		}
 		if j, dup := seen[path]; dup {
-			return nil, fmt.Errorf("%w: columns %d and %d both hold %s", ErrHeader, j+1, i+1, path)
+			if _, known := profile.Canonical(path); known {
+				return nil, fmt.Errorf("%w: columns %d and %d both hold %s", ErrHeader, j+1, i+1, path)
+			}
+			// Not an attribute name: maybe data in a file without a
+			// header, which a message must not quote.
+			return nil, fmt.Errorf("%w: columns %d and %d have the same name (is the first row a header?)", ErrHeader, j+1, i+1)
 		}
 		seen[path] = i
 		l.cols[i] = column{path: path, p: profile.CompilePath(path), code: cellCode(path), extra: path == ExtraColumn}

@@ -314,3 +314,16 @@ func TestEncoder_EmptySingleColumnRowIsNotBlank(t *testing.T) {
 		t.Errorf("users differ (-want +got):\n%s", d)
 	}
 }
+
+func TestDecoder_HeaderErrorsQuoteNoData(t *testing.T) {
+	// A file without a header: its first row is read as one, and two of
+	// its cells repeat.
+	in := "Zebulon,Zebulon,zz-secret@example.com\nAna,Lima,a@b.c\n"
+	res := formattest.DecodeAll(t.Context(), t, csv.NewDecoder(strings.NewReader(in), "t", csv.Options{}), 10)
+	if !errors.Is(res.Err, csv.ErrHeader) {
+		t.Fatalf("error %v, want ErrHeader", res.Err)
+	}
+	if msg := res.Err.Error(); strings.Contains(msg, "Zebulon") || !strings.Contains(msg, "columns 1 and 2") {
+		t.Errorf("message %q: want the columns named by position, not by their text", msg)
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	driver "github.com/go-sql-driver/mysql"
+
+	"github.com/ferry-dev/ferry/internal/redact"
 )
 
 // ErrLocation is returned for a location string that does not name a MySQL
@@ -97,19 +99,6 @@ type quiet struct{}
 
 func (quiet) Print(...any) {}
 
-// Redact returns loc without its password, for messages and logs.
-func Redact(loc string) string {
-	u, err := url.Parse(loc)
-	if err != nil {
-		if i := strings.LastIndexByte(loc, '@'); i >= 0 {
-			if j := strings.Index(loc, "://"); j >= 0 && j < i {
-				return loc[:j+3] + "…" + loc[i:]
-			}
-		}
-		return loc
-	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return u.String()
-}
+// Redact returns loc without its password, for messages and logs (see
+// redact.URL).
+func Redact(loc string) string { return redact.URL(loc) }

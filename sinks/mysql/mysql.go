@@ -239,7 +239,7 @@ func (s *Sink) Write(ctx context.Context, b *pipeline.Batch) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("mysql: write batch %d: %w", b.Seq, err)
+		return fmt.Errorf("mysql: write batch %d: %w", b.Seq, scrub(err))
 	}
 	return nil
 }
@@ -253,7 +253,7 @@ func (s *Sink) retrying(what string, attrs ...any) retry.Policy {
 		Reset:     s.drop,
 		Warn: func(attempt int, wait time.Duration, err error) {
 			s.opts.Logger.Warn("mysql: "+what+", retrying",
-				append([]any{"store", s.name}, append(attrs, "attempt", attempt, "wait", wait, "error", err)...)...)
+				append([]any{"store", s.name}, append(attrs, "attempt", attempt, "wait", wait, "error", scrub(err))...)...)
 		},
 	}
 }

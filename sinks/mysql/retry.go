@@ -131,3 +131,42 @@ func quoted(msg, open, close string) string {
 	}
 	return rest[:j]
 }
+
+// scrub returns err with the message of the MySQL server error in it, if
+// any, stripped of what the server quoted: statements carry the batch's
+// values as literals, and messages such as "Duplicate entry 'a@b.c' for
+// key …" or "… near 'x'" repeat them. The error still unwraps to err.
+func scrub(err error) error {
+	var me *mysqldriver.MySQLError
+	if err == nil || !errors.As(err, &me) || !strings.Contains(me.Message, "'") {
+		return err
+	}
+	return scrubbed{err: err, text: strings.Replace(err.Error(), me.Message, elideQuoted(me.Message), 1)}
+}
+
+type scrubbed struct {
+	err  error
+	text string
+}
+
+func (e scrubbed) Error() string { return e.text }
+func (e scrubbed) Unwrap() error { return e.err }
+
+// elideQuoted replaces what single quotes enclose in msg with "…".
+func elideQuoted(msg string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(msg, '\'')
+		if i < 0 {
+			b.WriteString(msg)
+			return b.String()
+		}
+		j := strings.IndexByte(msg[i+1:], '\'')
+		if j < 0 {
+			b.WriteString(msg[:i+1] + "…")
+			return b.String()
+		}
+		b.WriteString(msg[:i+1] + "…'")
+		msg = msg[i+1+j+1:]
+	}
+}

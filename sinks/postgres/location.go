@@ -3,10 +3,11 @@ package postgres
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ferry-dev/ferry/internal/redact"
 )
 
 // ErrLocation is returned for a location string that does not name a
@@ -34,24 +35,6 @@ func ParseLocation(loc string) (*pgx.ConnConfig, error) {
 	return cfg, nil
 }
 
-// Redact returns loc without its password, for messages and logs.
-func Redact(loc string) string {
-	u, err := url.Parse(loc)
-	if err != nil {
-		if i := strings.LastIndexByte(loc, '@'); i >= 0 {
-			if j := strings.Index(loc, "://"); j >= 0 && j < i {
-				return loc[:j+3] + "…" + loc[i:]
-			}
-		}
-		return loc
-	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	q := u.Query()
-	if q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
-}
+// Redact returns loc without its password, for messages and logs (see
+// redact.URL).
+func Redact(loc string) string { return redact.URL(loc) }

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/ferry-dev/ferry/internal/redact"
 )
 
 // Config says how to reach S3. The zero value uses the AWS default chain:
@@ -59,7 +61,7 @@ func NewClient(ctx context.Context, c Config) (*s3.Client, error) {
 	if c.Endpoint != "" {
 		u, err := url.Parse(c.Endpoint)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("s3 endpoint %q: want http://host[:port] or https://host[:port]", c.Endpoint)
+			return nil, fmt.Errorf("s3 endpoint %q: want http://host[:port] or https://host[:port]", redact.URL(c.Endpoint))
 		}
 	}
 	opts := []func(*config.LoadOptions) error{

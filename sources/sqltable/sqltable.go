@@ -366,7 +366,8 @@ func (s *Source) keyArg(text string) (any, error) {
 	case keyInt:
 		n, err := strconv.ParseInt(text, 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("%w: key %q is not an integer", ErrKey, text)
+			// The value is the user's: name the column, not it.
+			return nil, fmt.Errorf("%w: a value of the key column is not an integer (the column's type says it is)", ErrKey)
 		}
 		return n, nil
 	case keyTime:

@@ -163,6 +163,27 @@ func TestKey_Checks(t *testing.T) {
 	if !errors.Is(got, ErrKey) {
 		t.Errorf("reading a key that repeats: %v, want ErrKey", got)
 	}
+
+	// An INTEGER key column holding text (SQLite keeps what it is given):
+	// the error names the column's type, not the value.
+	db, err = sqlitestore.OpenDB(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec(t, db, "INSERT INTO t VALUES ('zz-secret@example.com', 'cz', 'u@example.com'), ('zz-secret2@example.com', 'cz', 'u@example.com')")
+	db.Close()
+	src, err = OpenSQLite(t.Context(), path, Options{Query: "SELECT * FROM t ORDER BY email, code", Mapping: Mapping{Key: "id"}, BatchSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	got = nil
+	for got == nil {
+		_, got = src.Next(t.Context())
+	}
+	if !errors.Is(got, ErrKey) || strings.Contains(got.Error(), "zz-secret") {
+		t.Errorf("a text key in an integer column: %v, want ErrKey without the value", got)
+	}
 }
 
 func TestLoadMapping(t *testing.T) {
