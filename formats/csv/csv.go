@@ -12,6 +12,7 @@ import (
 	"unsafe"
 
 	"github.com/ferry-dev/ferry/formats/internal/input"
+	"github.com/ferry-dev/ferry/formats/internal/jsonobject"
 	"github.com/ferry-dev/ferry/pipeline"
 	"github.com/ferry-dev/ferry/profile"
 )
@@ -336,6 +337,13 @@ type column struct {
 	p     profile.Path // path, resolved once
 	code  profile.Code // the issue code of a cell the profile refuses
 	extra bool         // the ExtraColumn: a JSON object of unknown attributes
+	// unnamed: the header names no column here; a value in it is an
+	// issue of its row, not dropped.
+	unnamed bool
+	// parent is the index of the column holding an object this column's
+	// path lies in (user_metadata for user_metadata.plan), -1 for none:
+	// the cell is read after the parent's, and must agree with it.
+	parent int
 }
 
 // layout is a file's header resolved to profile paths. It decodes the
@@ -343,15 +351,17 @@ type column struct {
 type layout struct {
 	cols    []column
 	delim   byte
-	scratch sync.Pool // *parser
+	mapping *profile.Mapping // for the attributes of the extra column
+	nested  bool             // a column's path lies in another's (column.parent)
+	scratch sync.Pool        // *parser
 }
 
 // newLayout resolves column names, once per file: through the inverse of
 // Options.ExportAs, then Options.Mapping (which falls back to the alias
-// table, then to the name itself, an Extra attribute). An empty name or
-// one the mapping ignores drops the column.
+// table, then to the name itself, an Extra attribute). A column the
+// mapping ignores is dropped; one with an empty name must stay empty.
 func newLayout(names []string, opts Options, delim byte) (*layout, error) {
-	l := &layout{cols: make([]column, len(names)), delim: delim}
+	l := &layout{cols: make([]column, len(names)), delim: delim, mapping: &opts.Mapping}
 	l.scratch.New = func() any { return new(parser) }
 	byName := make(map[string]string, len(opts.ExportAs))
 	for path, name := range opts.ExportAs {
@@ -361,6 +371,7 @@ func newLayout(names []string, opts Options, delim byte) (*layout, error) {
 	for i, name := range names {
 		name = strings.Trim(name, " \t")
 		if name == "" {
+			l.cols[i] = column{unnamed: true, parent: -1}
 			continue
 		}
 		path, ok := byName[name]
@@ -383,7 +394,20 @@ func newLayout(names []string, opts Options, delim byte) (*layout, error) {
 			return nil, fmt.Errorf("%w: columns %d and %d have the same name (is the first row a header?)", ErrHeader, j+1, i+1)
 		}
 		seen[path] = i
-		l.cols[i] = column{path: path, p: profile.CompilePath(path), code: cellCode(path), extra: path == ExtraColumn}
+		l.cols[i] = column{path: path, p: profile.CompilePath(path), code: cellCode(path), extra: path == ExtraColumn, parent: -1}
+	}
+	for i := range l.cols {
+		for j := range l.cols {
+			if c, p := l.cols[i].path, l.cols[j].path; i != j && c != "" && p != "" && len(c) > len(p) &&
+				strings.HasPrefix(c, p) && (c[len(p)] == '.' || c[len(p)] == '[') {
+				if k := l.cols[i].parent; k < 0 || len(p) > len(l.cols[k].path) {
+					l.cols[i].parent = j
+				}
+			}
+		}
+		if l.cols[i].parent >= 0 {
+			l.nested = true
+		}
 	}
 	return l, nil
 }
@@ -469,26 +493,64 @@ func (l *layout) DecodeChunk(c *pipeline.Chunk, b *pipeline.Batch) {
 		b.Records = b.Records[:len(b.Records)+1]
 		rec := &b.Records[len(b.Records)-1]
 		rec.Origin = at
-		for j, cl := range p.cells[r.cells : r.cells+r.n] {
+		cells := p.cells[r.cells : r.cells+r.n]
+		for j, cl := range cells {
 			col := &l.cols[j]
-			if cl.a == cl.b || col.path == "" {
+			if cl.a == cl.b || col.parent >= 0 {
 				continue
 			}
 			cell := cellText(text, esc, cl)
-			if col.extra && spreadExtra(&rec.User, cell) {
+			if col.path == "" {
+				if col.unnamed && strings.TrimSpace(cell) != "" {
+					rec.Issues.Add(profile.CodeParse, "", fmt.Sprintf("column %d holds a value but the header gives it no name", j+1))
+				}
+				continue
+			}
+			if col.extra && spreadExtra(&rec.User, cell, l.mapping, &rec.Issues) {
 				continue
 			}
 			if err := rec.User.SetTextPath(col.p, cell); err != nil {
 				rec.Issues.Add(col.code, col.path, fmt.Sprintf("column %d: %v", j+1, err))
 			}
 		}
+		if l.nested {
+			l.nestedCells(rec, cells, text, esc)
+		}
 	}
 	b.Read += len(p.rows)
 }
 
-// spreadExtra adds the attributes of the JSON object cell to u.Extra and
+// nestedCells reads the cells of columns whose path lies in another
+// column's object (user_metadata.plan beside user_metadata, as ferry's own
+// CSV holds them with --fields naming both), after that object was set.
+// Where the object cell is empty the cell sets its path; where it is not,
+// the cell is a copy and must agree with the object's value there, else
+// the record gets a CONFLICT issue (the object's value stands, typed as it
+// was: a copy's "5" does not turn a number into text).
+func (l *layout) nestedCells(rec *pipeline.Record, cells []cell, text, esc string) {
+	for j, cl := range cells {
+		col := &l.cols[j]
+		if cl.a == cl.b || col.parent < 0 {
+			continue
+		}
+		cell := cellText(text, esc, cl)
+		if pc := cells[col.parent]; pc.a != pc.b {
+			if got, ok := rec.User.GetText(col.path); !ok || got != cell {
+				rec.Issues.Add(profile.CodeConflict, col.path, fmt.Sprintf("column %d disagrees with column %d, which holds %s", j+1, col.parent+1, l.cols[col.parent].path))
+			}
+			continue
+		}
+		if err := rec.User.SetTextPath(col.p, cell); err != nil {
+			rec.Issues.Add(col.code, col.path, fmt.Sprintf("column %d: %v", j+1, err))
+		}
+	}
+}
+
+// spreadExtra reads the attributes of the JSON object cell as the members
+// of a JSON input are read (jsonobject.Resolve: unknown ones to u.Extra,
+// profile attributes and aliases set, a repeated one a CONFLICT issue) and
 // reports whether cell was such an object.
-func spreadExtra(u *profile.User, cell string) bool {
+func spreadExtra(u *profile.User, cell string, m *profile.Mapping, is *profile.Issues) bool {
 	if len(cell) < 2 || cell[0] != '{' {
 		return false
 	}
@@ -504,7 +566,7 @@ func spreadExtra(u *profile.User, cell string) bool {
 	if err != nil {
 		return false
 	}
-	u.Extra = append(u.Extra, attrs...)
+	jsonobject.Resolve(u, attrs, m, is)
 	return true
 }
 

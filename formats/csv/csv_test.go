@@ -327,3 +327,64 @@ func TestDecoder_HeaderErrorsQuoteNoData(t *testing.T) {
 		t.Errorf("message %q: want the columns named by position, not by their text", msg)
 	}
 }
+
+func TestDecoder_ExtraColumnReadsAttributesAsJSONMembers(t *testing.T) {
+	in := "email,extra\n" +
+		`a@x.com,"{""email"":""other@x.com"",""z"":1}"` + "\n" +
+		`d@x.com,"{""password_hash"":""$2b$10$x"",""lastName"":""Lima"",""z"":2}"` + "\n"
+	res := formattest.DecodeAll(t.Context(), t, csv.NewDecoder(strings.NewReader(in), "t", csv.Options{}), 10)
+	if res.Err != nil || len(res.Rejects) > 0 || len(res.Records) != 2 {
+		t.Fatalf("error %v, rejects %v, %d records", res.Err, res.Rejects, len(res.Records))
+	}
+	// An attribute of the extra column repeating a column is a conflict of
+	// the record, and kept as it came; never a second email.
+	first := res.Records[0]
+	if len(first.Issues) != 1 || first.Issues[0].Code != profile.CodeConflict || first.Issues[0].Path != "email" || first.User.Email != "a@x.com" {
+		t.Errorf("record 1: email %q, issues %v; want a@x.com and one CONFLICT on email", first.User.Email, first.Issues)
+	}
+	// Profile attributes and aliases are set, to be validated as any.
+	second := res.Records[1].User
+	if second.PasswordHash != "$2b$10$x" || second.FamilyName != "Lima" || len(second.Extra) != 1 || second.Extra[0].Key != "z" {
+		t.Errorf("record 2: %+v", second)
+	}
+}
+
+func TestDecoder_ColumnsNeitherDropNorOverwriteValues(t *testing.T) {
+	tests := []struct {
+		name     string
+		in       string
+		metadata string   // user_metadata of the record, "" for none
+		issues   []string // code@path
+	}{
+		{"unnamed column, empty cells", "email,,name,\na@b.c,,A,\n", "", nil},
+		{"unnamed column with a value", "email,,name, \na@b.c,VALUE1,A,\n", "", []string{"PARSE_ERROR@"}},
+		{"a copy of a path in an object column keeps the object's types",
+			"email,user_metadata,user_metadata.n\n" + `a@b.c,"{""n"":5,""t"":true}",5` + "\n", `{"n":5,"t":true}`, nil},
+		{"a path disagreeing with its object column is a conflict",
+			"email,user_metadata.plan,user_metadata\n" + `a@b.c,gold,"{""plan"":""free""}"` + "\n", `{"plan":"free"}`, []string{"CONFLICT@user_metadata.plan"}},
+		{"a path sets what an empty object column leaves",
+			"email,user_metadata,user_metadata.plan\na@b.c,,gold\n", `{"plan":"gold"}`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := formattest.DecodeAll(t.Context(), t, csv.NewDecoder(strings.NewReader(tt.in), "t", csv.Options{}), 10)
+			if res.Err != nil || len(res.Records) != 1 {
+				t.Fatalf("error %v, %d records, rejects %v", res.Err, len(res.Records), res.Rejects)
+			}
+			r := res.Records[0]
+			if got := string(r.User.UserMetadata); got != tt.metadata {
+				t.Errorf("user_metadata %s, want %s", got, tt.metadata)
+			}
+			var issues []string
+			for _, is := range r.Issues {
+				issues = append(issues, string(is.Code)+"@"+is.Path)
+				if strings.Contains(is.Message, "VALUE1") || strings.Contains(is.Message, "gold") {
+					t.Errorf("issue quotes a value: %s", is.Message)
+				}
+			}
+			if d := cmp.Diff(tt.issues, issues); d != "" {
+				t.Errorf("issues (-want +got):\n%s", d)
+			}
+		})
+	}
+}

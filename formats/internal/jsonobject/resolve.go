@@ -7,14 +7,7 @@ import (
 )
 
 // resolve reads the members of a decoded object that the profile does not
-// know (u.Extra) the way the CSV decoder reads its columns: a member the
-// mapping names, or the alias table knows ("lastName", "localId",
-// "emailVerified"), sets its profile path; one the mapping ignores is
-// dropped; any other stays an unknown attribute. A member whose path the
-// object also sets (under the attribute's own name or another alias) is a
-// CONFLICT issue of the record, and a value the path cannot take an
-// INVALID_TYPE one: the member is then kept as it came, nothing is lost.
-// Issues name members and paths, never values.
+// know (u.Extra) the way the CSV decoder reads its columns; see Resolve.
 func resolve(u *profile.User, m *profile.Mapping, is *profile.Issues) {
 	if len(u.Extra) == 0 {
 		return
@@ -23,12 +16,26 @@ func resolve(u *profile.User, m *profile.Mapping, is *profile.Issues) {
 	// u.Extra is rebuilt in input order: what stays unknown, and what an
 	// alias sets among the unknown attributes Auth0 keeps (job_title).
 	u.Extra = nil
-	for _, a := range extra {
+	Resolve(u, extra, m, is)
+}
+
+// Resolve adds attrs, attributes read by name (members of an object, the
+// "extra" cell of a CSV row), to u as a CSV column is read: an attribute
+// the mapping names, or the alias table knows ("lastName", "localId",
+// "emailVerified"), or a profile attribute itself ("email"), sets its
+// profile path; one the mapping ignores is dropped; any other is appended
+// to u.Extra, an unknown attribute. An attribute whose path u already
+// holds (under the attribute's own name or another alias) is a CONFLICT
+// issue, and a value the path cannot take an INVALID_TYPE one: the
+// attribute is then kept in u.Extra as it came, nothing is lost. Issues
+// name attributes and paths, never values.
+func Resolve(u *profile.User, attrs []profile.Attr, m *profile.Mapping, is *profile.Issues) {
+	for _, a := range attrs {
 		path, ignore := m.Resolve(a.Key)
 		switch {
 		case ignore:
 			continue
-		case path == a.Key:
+		case path == a.Key && !isAttribute(path):
 			u.Extra = append(u.Extra, a)
 			continue
 		}
@@ -48,6 +55,15 @@ func resolve(u *profile.User, m *profile.Mapping, is *profile.Issues) {
 			u.Extra = append(u.Extra, a)
 		}
 	}
+}
+
+// isAttribute reports whether name is an attribute of the profile itself
+// (email, user_metadata, password), which decoders of objects read
+// directly: one met among attributes read by name is set, not kept as
+// unknown.
+func isAttribute(name string) bool {
+	p, ok := profile.Canonical(name)
+	return ok && p == name
 }
 
 func isNumber(v []byte) bool {
