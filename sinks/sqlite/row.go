@@ -113,12 +113,23 @@ func (e *encoder) encode(u *profile.User, r *row) (profile.Issues, error) {
 		r[sqlstore.ColExtra] = string(e.buf)
 	}
 	for c, v := range r {
-		if s, ok := v.(string); ok && !utf8.ValidString(s) {
+		s, ok := v.(string)
+		if !ok {
+			continue
+		}
+		if !utf8.ValidString(s) {
 			sqlstore.NotUTF8(&issues, c)
+		}
+		if sqlstore.ColumnKind(c) == sqlstore.KindJSON && sqlstore.DeeperThan([]byte(s), maxJSONDepth) {
+			issues.Add(profile.CodeFormat, sqlstore.ColumnName(c), fmt.Sprintf("nests deeper than %d levels, which SQLite's JSON functions cannot read: one such user would fail every metadata query on the store", maxJSONDepth))
 		}
 	}
 	return issues, nil
 }
+
+// maxJSONDepth is the deepest nesting SQLite's JSON functions read
+// (JSON_MAX_DEPTH).
+const maxJSONDepth = 1000
 
 // member encodes u (holding one attribute) with the profile codec and
 // returns the JSON value of its only member key.

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -141,4 +142,23 @@ func TestConformance_CommitEveryBatch(t *testing.T) {
 	sinktest.Run(t,
 		func(t *testing.T) pipeline.Sink { return openTest(t, Options{CommitUsers: 1}) },
 		func(t *testing.T, s pipeline.Sink) []profile.User { return readAll(t, s.(*Sink).Path()) })
+}
+
+func TestWrite_MetadataTooDeepForSQLiteJSONIsRejected(t *testing.T) {
+	s := openTest(t, Options{CommitUsers: 1})
+	us := sinktest.Users(0, 3)
+	deep := strings.Repeat(`{"a":`, maxJSONDepth+1) + "1" + strings.Repeat("}", maxJSONDepth+1)
+	us[1].UserMetadata = json.RawMessage(deep)
+	us[2].UserMetadata = json.RawMessage(`{"plan":"gold"}`)
+	b := sinktest.Batch("deep", 0, 0, us)
+	sinktest.Write(t, s, b)
+	if got := storetest.Codes(b, 3); got[0] != "" || got[1] != "FORMAT" || got[2] != "" {
+		t.Fatalf("codes %v, want the deep one rejected with FORMAT", got)
+	}
+	// The store's metadata queries still work.
+	var n int
+	err := s.db.QueryRowContext(t.Context(), `SELECT count(*) FROM users WHERE json_extract(user_metadata, '$.plan') = 'gold'`).Scan(&n)
+	if err != nil || n != 1 {
+		t.Errorf("metadata query: %d, %v", n, err)
+	}
 }

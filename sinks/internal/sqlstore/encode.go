@@ -329,3 +329,32 @@ func AppendTime(dst []byte, t time.Time) []byte {
 	b[26] = 'Z'
 	return append(dst, b[:]...)
 }
+
+// DeeperThan reports whether the JSON text v nests arrays and objects more
+// than max deep. It scans brackets outside strings; v is well-formed JSON
+// (the profile codec's or the input's, already checked).
+func DeeperThan(v []byte, max int) bool {
+	if len(v) <= 2*max {
+		return false // too short to nest that deep
+	}
+	depth, inString := 0, false
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case inString:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			if depth++; depth > max {
+				return true
+			}
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return false
+}

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -250,5 +251,27 @@ func TestPlanEncode_IgnoresRowsThatAreNotTheBatchs(t *testing.T) {
 				t.Errorf("Load = %v, %v; want false and error %v", ok, err, tt.wantErr)
 			}
 		})
+	}
+}
+
+func TestDeeperThan(t *testing.T) {
+	nest := func(n int) string { return strings.Repeat(`{"a":`, n) + "1" + strings.Repeat("}", n) }
+	tests := []struct {
+		v    string
+		max  int
+		want bool
+	}{
+		{nest(3), 3, false},
+		{nest(4), 3, true},
+		{`["[[[[", "{{{{{"]`, 2, false}, // brackets in strings do not count
+		{`{"a":"\"[[[[[[","b":[[[1]]]}`, 3, true},
+		{`{"a":"\\","b":[1]}`, 1, true},
+		{nest(1001), 1000, true},
+		{nest(1000), 1000, false},
+	}
+	for _, tt := range tests {
+		if got := DeeperThan([]byte(tt.v), tt.max); got != tt.want {
+			t.Errorf("DeeperThan(%.40s…, %d) = %v, want %v", tt.v, tt.max, got, tt.want)
+		}
 	}
 }
