@@ -32,6 +32,8 @@ type Counts struct {
 	Filtered int64            `json:"filtered"`
 	Stats    WriteStats       `json:"store"`
 	ByCode   map[string]int64 `json:"by_code,omitempty"`
+	// Tally sums the batches' Batch.Tally.
+	Tally map[string]int64 `json:"tally,omitempty"`
 }
 
 // Balanced reports whether every record read is accounted for.

@@ -20,9 +20,10 @@ type Position struct {
 type Record struct {
 	User   profile.User
 	Origin Position
-	// Issues found while decoding (a wrong type, say). The record goes on
-	// to validation, which adds its own issues and rejects it, so that the
-	// reject lists all of them.
+	// Issues found while decoding (a wrong type, say: the decoder leaves
+	// the value unset). The record goes on to validation, which adds its
+	// own issues and rejects it, so that the reject lists all of them; a
+	// run without validation rejects it with RejectIssues instead.
 	Issues profile.Issues
 }
 
@@ -82,6 +83,13 @@ type Batch struct {
 	Checkpoint Checkpoint
 	// Written reports what the sink did with the records it accepted.
 	Written WriteStats
+	// Tally holds what stages counted in the batch beyond the conservation
+	// counters, by name (the password census: users by algorithm, say);
+	// names start with the counting stage's own prefix. The runner adds it
+	// to Counts.Tally once the batch is written, so the totals cover the
+	// committed batches only, like Read, and a checkpoint carries them to a
+	// resumed run.
+	Tally map[string]int64
 
 	base           Counts // the run's counts before this batch
 	commit         func(*Batch) error

@@ -12,7 +12,9 @@ import (
 	"github.com/ferry-dev/ferry/profile"
 )
 
-// RejectWriter receives the rejected records of each batch, in batch order.
+// RejectWriter receives the rejected records of each batch, in input order:
+// batch after batch, and within a batch sorted by Origin, whichever step
+// (decoder, stage or sink) rejected them.
 type RejectWriter interface {
 	WriteRejects(seq uint64, rs []Reject) error
 }

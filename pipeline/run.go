@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"maps"
 	"runtime"
+	"slices"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -120,6 +122,7 @@ func Run(ctx context.Context, j Job, opts Options) (Summary, error) {
 			sum.ResumedFrom = cp
 			base = cp.Counts
 			base.ByCode = maps.Clone(cp.Counts.ByCode)
+			base.Tally = maps.Clone(cp.Counts.Tally)
 			seq = cp.Seq + 1
 			if rw, ok := opts.Rejects.(interface{ Truncate(cp Checkpoint) error }); ok {
 				if err := rw.Truncate(*cp); err != nil {
@@ -400,16 +403,49 @@ func (w *writer) commitRejects(b *Batch) error {
 	if w.opts.Rejects == nil || len(b.Rejects) == 0 {
 		return nil
 	}
+	b.sortRejects()
 	if err := w.opts.Rejects.WriteRejects(b.Seq, b.Rejects); err != nil {
 		return fmt.Errorf("write rejects of batch %d: %w", b.Seq, err)
 	}
 	return nil
 }
 
+// sortRejects puts b.Rejects in input order, by Origin.Index. Each step
+// appends its own (the decoder its parse errors, then every stage and the
+// sink theirs), so they come in step order. A batch holds records of one
+// source; should one mix sources, their rejects are grouped by source, in
+// the order the sources first appear.
+func (b *Batch) sortRejects() {
+	byIndex := func(x, y Reject) int { return cmp.Compare(x.Origin.Index, y.Origin.Index) }
+	if slices.IsSortedFunc(b.Rejects, byIndex) {
+		return
+	}
+	order := byIndex
+	if slices.ContainsFunc(b.Rejects, func(r Reject) bool { return r.Origin.Source != b.Rejects[0].Origin.Source }) {
+		rank := map[string]int{}
+		for _, r := range b.Rejects {
+			if _, ok := rank[r.Origin.Source]; !ok {
+				rank[r.Origin.Source] = len(rank)
+			}
+		}
+		order = func(x, y Reject) int {
+			return cmp.Or(cmp.Compare(rank[x.Origin.Source], rank[y.Origin.Source]), byIndex(x, y))
+		}
+	}
+	slices.SortStableFunc(b.Rejects, order)
+}
+
 // countsAfter returns the run's counts including b in its current state.
 func (b *Batch) countsAfter() Counts {
 	c := b.base
 	c.ByCode = maps.Clone(b.base.ByCode)
+	c.Tally = maps.Clone(b.base.Tally)
+	for k, n := range b.Tally {
+		if c.Tally == nil {
+			c.Tally = make(map[string]int64, len(b.Tally))
+		}
+		c.Tally[k] += n
+	}
 	c.Read += int64(b.Read)
 	c.Written += int64(len(b.Records))
 	c.Rejected += int64(len(b.Rejects))

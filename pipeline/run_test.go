@@ -2,12 +2,14 @@ package pipeline_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -378,5 +380,177 @@ func TestRun_StageErrorEndsTheRunWhileTheSourceWaits(t *testing.T) {
 	}
 	if !errors.Is(err, errStage) {
 		t.Fatalf("got %v, want the stage's error", err)
+	}
+}
+
+// parsed is a source of one batch as a decoder leaves it: records 0 to n-1
+// but those in bad, which it could not parse and rejected (first, as a
+// decoder appends its rejects while it decodes).
+type parsed struct {
+	n    int
+	bad  []int64
+	done bool
+}
+
+func (s *parsed) Next(ctx context.Context) (*pipeline.Batch, error) {
+	if s.done {
+		return nil, io.EOF
+	}
+	s.done = true
+	b := &pipeline.Batch{}
+	for i := range int64(s.n) {
+		at := pipeline.Position{Source: "in.ndjson", Line: i + 1, Index: i}
+		if slices.Contains(s.bad, i) {
+			b.Rejects = append(b.Rejects, pipeline.Reject{Origin: at, Issues: profile.Issues{{Code: profile.CodeParse}}})
+			continue
+		}
+		b.Records = append(b.Records, pipeline.Record{User: profile.User{Email: fmt.Sprintf("u%d@example.com", i)}, Origin: at})
+	}
+	return b, nil
+}
+
+func (s *parsed) Close() error { return nil }
+
+// rejectAt returns a stage that rejects the records at the given indexes.
+func rejectAt(indexes ...int64) pipeline.Stage {
+	return func(ctx context.Context, b *pipeline.Batch) error {
+		b.Check(func(r *pipeline.Record) profile.Issues {
+			if slices.Contains(indexes, r.Origin.Index) {
+				return profile.Issues{{Code: profile.CodeFormat, Path: "email"}}
+			}
+			return nil
+		})
+		return nil
+	}
+}
+
+// refusing is a sink that refuses the records at the given indexes, as a
+// store refuses a conflict, and commits through PrepareCommit when
+// checkpoint is set.
+type refusing struct {
+	indexes    []int64
+	checkpoint bool
+}
+
+func (s *refusing) Write(ctx context.Context, b *pipeline.Batch) error {
+	for i := len(b.Records) - 1; i >= 0; i-- {
+		if slices.Contains(s.indexes, b.Records[i].Origin.Index) {
+			b.Reject(i, profile.Issues{{Code: profile.CodeConflictEmail, Path: "email"}})
+		}
+	}
+	if s.checkpoint {
+		_, err := b.PrepareCommit()
+		return err
+	}
+	return nil
+}
+
+func (s *refusing) Close(ctx context.Context) error { return nil }
+
+func TestRun_WritesRejectsInInputOrderWhicheverStepRejected(t *testing.T) {
+	tests := []struct {
+		name               string
+		parseErrors, stage []int64
+		sink               []int64
+		checkpoint         bool
+		wantRecords        []int64
+	}{
+		{"parse error between stage rejects", []int64{5}, []int64{3, 8}, nil, false, []int64{3, 5, 8}},
+		{"parse errors after a stage reject", []int64{7, 9}, []int64{0}, nil, false, []int64{0, 7, 9}},
+		{"sink rejects among the others", []int64{6}, []int64{4}, []int64{1, 9}, false, []int64{1, 4, 6, 9}},
+		{"committed by a checkpointing sink", []int64{6}, []int64{4}, []int64{1, 9}, true, []int64{1, 4, 6, 9}},
+		{"already in order", nil, []int64{2, 3}, nil, false, []int64{2, 3}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "rejects.ndjson")
+			rf, err := pipeline.OpenRejectFile(path, false, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = pipeline.Run(t.Context(), pipeline.Job{Source: &parsed{n: 10, bad: tt.parseErrors},
+				Stages: []pipeline.Stage{rejectAt(tt.stage...)}, Sink: &refusing{indexes: tt.sink, checkpoint: tt.checkpoint}},
+				pipeline.Options{Workers: 1, MaxRejects: -1, Rejects: rf})
+			if cerr := rf.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int64
+			for line := range strings.Lines(string(data)) {
+				var l struct {
+					Record int64 `json:"record"`
+					Line   int64 `json:"line"`
+				}
+				if err := json.Unmarshal([]byte(line), &l); err != nil {
+					t.Fatalf("rejects line %q: %v", line, err)
+				}
+				if l.Line != l.Record+1 {
+					t.Errorf("record %d has line %d, want %d", l.Record, l.Line, l.Record+1)
+				}
+				got = append(got, l.Record)
+			}
+			if !slices.Equal(got, tt.wantRecords) {
+				t.Errorf("rejects file lists records %v, want %v (input order)", got, tt.wantRecords)
+			}
+		})
+	}
+}
+
+// countRecords is a stage that tallies each batch's records under
+// "test.records", as the password census does by algorithm.
+func countRecords(ctx context.Context, b *pipeline.Batch) error {
+	b.Tally = map[string]int64{"test.records": int64(len(b.Records))}
+	return nil
+}
+
+func TestRun_TallyCoversTheCommittedBatchesAsReadDoes(t *testing.T) {
+	tests := []struct {
+		name       string
+		maxRejects int64
+		failSeq    int  // the first run's sink fails this batch (-1: never)
+		resume     bool // run again with Resume after the first run
+		wantErr    error
+	}{
+		{"every batch", -1, -1, false, nil},
+		{"stopped by max rejects", 5, -1, false, pipeline.ErrTooManyRejects},
+		{"resumed after a failed write", -1, 37, true, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sink := &recorder{failSeq: tt.failSeq}
+			job := pipeline.Job{Name: "j", Source: &numbers{n: 1000, batch: 10}, Sink: sink,
+				Stages: []pipeline.Stage{countRecords, shuffle, rejectEveryTenth}}
+			opts := pipeline.Options{Workers: 4, MaxRejects: tt.maxRejects}
+			sum, err := pipeline.Run(t.Context(), job, opts)
+			if tt.resume {
+				if err == nil {
+					t.Fatal("first run should fail")
+				}
+				sink.failSeq = -1
+				job.Source = &numbers{n: 1000, batch: 10}
+				opts.Resume = true
+				sum, err = pipeline.Run(t.Context(), job, opts)
+				if sum.ResumedFrom == nil || sum.ResumedFrom.Counts.Tally["test.records"] == 0 {
+					t.Fatalf("resumed from %+v, want a checkpoint carrying the tally", sum.ResumedFrom)
+				}
+			}
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("got %v, want %v", err, tt.wantErr)
+			}
+			c := sum.Counts
+			// Every record is decoded: the tally counts what was read.
+			if c.Tally["test.records"] != c.Read || c.Read == 0 {
+				t.Errorf("tally %v, read %d: want the tally to count the records read", c.Tally, c.Read)
+			}
+			if sink.cp != nil && sink.cp.Counts.Tally["test.records"] != sink.cp.Counts.Read {
+				t.Errorf("checkpoint tally %v, read %d: want them equal", sink.cp.Counts.Tally, sink.cp.Counts.Read)
+			}
+		})
 	}
 }

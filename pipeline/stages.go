@@ -31,6 +31,18 @@ func Validate(opts profile.ValidateOptions) Stage {
 	}
 }
 
+// RejectIssues returns the stage that rejects every record its decoder
+// found issues in (a value of the wrong type, say, which the decoder left
+// unset), with those issues, and checks nothing else: for runs that skip
+// Validate, so that a value the decoder could not take is rejected rather
+// than silently dropped from the output.
+func RejectIssues() Stage {
+	return func(ctx context.Context, b *Batch) error {
+		b.Check(func(r *Record) profile.Issues { return r.Issues })
+		return nil
+	}
+}
+
 // Filter returns the stage that keeps only the records match accepts;
 // the others count as filtered.
 func Filter(match func(u *profile.User) bool) Stage {

@@ -184,9 +184,6 @@ migration needs them); --include-secrets=false leaves them out.`,
 				return err
 			}
 			stages := a.stages()
-			if f.noValidate {
-				stages = stages[:len(stages)-1]
-			}
 			if q != "" {
 				pq, err := query.Parse(q)
 				if err != nil {
@@ -218,7 +215,7 @@ migration needs them); --include-secrets=false leaves them out.`,
 	f.registerStages(cmd)
 	f.pw.register(cmd)
 	cmd.Flags().StringVar(&q, "query", "", "Auth0 user-search query: keep only matching users")
-	cmd.Flags().BoolVar(&f.noValidate, "no-validate", false, "write records without validating them (not with --strict, --require or --dedupe)")
+	cmd.Flags().BoolVar(&f.noValidate, "no-validate", false, "write records without validating them against Auth0's schema; a record with a value that could not be read (a wrong type) is still rejected (not with --strict, --require or --dedupe)")
 	return cmd
 }
 

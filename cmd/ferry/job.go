@@ -28,7 +28,8 @@ type pipelineRun struct {
 	closers []func() error
 	// extraTotals lets a command add lines to the summary.
 	extra map[string]int64
-	// passwords is the census and screening of the run (passwords.go).
+	// passwords is the census and screening of the run (passwords.go);
+	// the census itself is in the run's counts.
 	passwords *passwordRun
 	// strip leaves secrets out of the output: StripSecrets runs after
 	// every other stage, so that screening still sees the hashes.
@@ -140,7 +141,7 @@ func writeReport(path string, pr *pipelineRun, sum pipeline.Summary, runErr erro
 	}
 	r := report{Command: pr.name, From: pr.from, To: pr.to, Status: "ok", Summary: sum,
 		Seconds: sum.Duration.Seconds(), Extra: pr.extra,
-		Passwords: pr.passwordReport()}
+		Passwords: pr.passwordReport(sum.Counts)}
 	if runErr != nil {
 		r.Status = "failed"
 		if errors.Is(runErr, pipeline.ErrInterrupted) {
@@ -177,7 +178,7 @@ func (a *app) printSummary(pr *pipelineRun, s pipeline.Summary, runErr error) {
 	for _, k := range slices.Sorted(maps.Keys(pr.extra)) {
 		fmt.Fprintf(w, "  %-9s %10d\n", k, pr.extra[k])
 	}
-	a.printPasswords(w, pr)
+	a.printPasswords(w, pr, c)
 	mark := "ok"
 	if !c.Balanced() {
 		mark = "MISMATCH"

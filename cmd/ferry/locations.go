@@ -253,6 +253,9 @@ func (a *app) openStoreSink(ctx context.Context, loc, connection string, upsert 
 }
 
 // stages are the standard stages of a pipeline that reads foreign input.
+// The last one rejects invalid records: Validate, or with --no-validate
+// RejectIssues, which still rejects a record a decoder could not take a
+// value of (the value would otherwise be dropped from the output).
 func (a *app) stages() []pipeline.Stage {
 	f := a.flags
 	var st []pipeline.Stage
@@ -264,6 +267,9 @@ func (a *app) stages() []pipeline.Stage {
 	}
 	if f.hashTarget == "auth0" {
 		st = append(st, screen.ToAuth0())
+	}
+	if f.noValidate {
+		return append(st, pipeline.RejectIssues())
 	}
 	st = append(st, pipeline.Validate(profile.ValidateOptions{
 		Strict:  f.strict,

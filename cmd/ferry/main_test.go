@@ -881,3 +881,112 @@ func TestDelimiter_AppliesToCSVAndLeavesTSVTabbed(t *testing.T) {
 		})
 	}
 }
+
+// rejectLine is one line of a --rejects file.
+type rejectLine struct {
+	Line   int64
+	Record int64
+	Issues []struct{ Code, Path string }
+}
+
+func readRejects(t *testing.T, path string) []rejectLine {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []rejectLine
+	for l := range strings.Lines(string(data)) {
+		var r rejectLine
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatalf("reject line %q: %v", l, err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func TestConvert_NoValidateStillRejectsValuesThatCouldNotBeRead(t *testing.T) {
+	tests := []struct {
+		name, file, in string
+		wantWritten    int64
+		wantIssues     []string // code@path of the one reject, in order
+	}{
+		{"ndjson values of the wrong type", "in.ndjson",
+			`{"email":"a@x.com","logins_count":1.5,"created_at":"yesterday","email_verified":"yes","user_metadata":[1,2],"app_metadata":"str"}` + "\n",
+			0, []string{"INVALID_TYPE@logins_count", "FORMAT@created_at", "INVALID_TYPE@email_verified",
+				"INVALID_TYPE@user_metadata", "INVALID_TYPE@app_metadata"}},
+		{"csv cell that is not an object", "in.csv", "email,user_metadata\nb@x.com,hello\n",
+			0, []string{"INVALID_TYPE@user_metadata"}},
+		{"schema rules are still skipped", "in.ndjson", `{"email":"not an email","logins_count":2}` + "\n",
+			1, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			in := filepath.Join(dir, tt.file)
+			if err := os.WriteFile(in, []byte(tt.in), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			out, rejects, rep := filepath.Join(dir, "out.ndjson"), filepath.Join(dir, "rejects.ndjson"), filepath.Join(dir, "report.json")
+			mustFerry(t, "convert", in, out, "--no-validate", "--rejects", rejects, "--report", rep, "-q")
+			c := readReport(t, rep).Summary.Counts
+			if c.Read != 1 || c.Written != tt.wantWritten || c.Rejected != 1-tt.wantWritten || !c.Balanced() {
+				t.Fatalf("counts %+v: want 1 read, %d written, the rest rejected", c, tt.wantWritten)
+			}
+			var got []string
+			for _, r := range readRejects(t, rejects) {
+				for _, is := range r.Issues {
+					got = append(got, is.Code+"@"+is.Path)
+				}
+			}
+			if d := cmp.Diff(tt.wantIssues, got); d != "" {
+				t.Errorf("reject issues (-want +got):\n%s", d)
+			}
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := int64(bytes.Count(data, []byte("\n"))); n != tt.wantWritten {
+				t.Errorf("output holds %d users, want %d:\n%s", n, tt.wantWritten, data)
+			}
+		})
+	}
+}
+
+func TestConvert_RejectsFileIsInInputOrder(t *testing.T) {
+	valid := func(i int) string { return fmt.Sprintf(`{"email":"u%d@example.com"}`, i) }
+	lines := []string{valid(1), valid(2),
+		`{"email":"not an email"}`, // line 3: invalid, rejected by validation
+		valid(4),
+		`{"email":`, // line 5: a parse error, rejected by the decoder
+		valid(6), valid(7),
+		`{"email":"u8@example.com","logins_count":"many"}`, // line 8: a value of the wrong type
+		valid(9),
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.ndjson")
+	if err := os.WriteFile(in, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{nil, {"--no-validate"}} {
+		t.Run(strings.Join(append([]string{"convert"}, args...), " "), func(t *testing.T) {
+			rejects := filepath.Join(dir, "rejects.ndjson")
+			code, _, stderr := ferry(t, "", append([]string{"convert", in, filepath.Join(dir, "out.ndjson"), "--rejects", rejects, "-q"}, args...)...)
+			if code != exitOK {
+				t.Fatalf("exit %d\n%s", code, stderr)
+			}
+			var got []int64
+			for _, r := range readRejects(t, rejects) {
+				got = append(got, r.Line)
+			}
+			want := []int64{3, 5, 8}
+			if args != nil {
+				want = []int64{5, 8} // line 3 passes without validation
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("rejects file lists lines %v, want %v", got, want)
+			}
+		})
+	}
+}

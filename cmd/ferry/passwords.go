@@ -95,16 +95,40 @@ func (f *passwordFlags) check(fs *pflag.FlagSet) error {
 	return nil
 }
 
-// passwordRun is the password side of one pipeline run.
+// passwordRun is the password side of one pipeline run. The census is in
+// the run's counts (Counts.Tally, see countPasswords).
 type passwordRun struct {
-	census *screen.Census
-	stats  *screen.Stats // nil without screening
+	stats *screen.Stats // nil without screening
+}
+
+// censusTally prefixes the census's names in Batch.Tally and Counts.Tally.
+const censusTally = "passwords."
+
+// countPasswords is the census stage of every run: it counts the batch's
+// records by the algorithm of their password (screen.Count, fresh for each
+// batch) into b.Tally. The runner adds a batch's tally to the run's counts
+// once the batch is written, so the census covers what the summary's read
+// does: not the batches in flight when --max-rejects stops a run, and,
+// through the checkpoint, the runs a --resume continues.
+func countPasswords(ctx context.Context, b *pipeline.Batch) error {
+	count, census := screen.Count()
+	if err := count(ctx, b); err != nil {
+		return err
+	}
+	for label, n := range census.Counts() {
+		if b.Tally == nil {
+			b.Tally = map[string]int64{}
+		}
+		b.Tally[censusTally+label] += n
+	}
+	return nil
 }
 
 // passwordReport is the "passwords" object of --report.
 type passwordReport struct {
-	// Algorithms counts the decoded records by the algorithm of their
-	// password: "bcrypt", "pbkdf2-sha256", "plaintext", "none", ….
+	// Algorithms counts the decoded records of the committed batches (of
+	// the whole job, when resumed) by the algorithm of their password:
+	// "bcrypt", "pbkdf2-sha256", "plaintext", "none", ….
 	Algorithms map[string]int64 `json:"algorithms"`
 	Screening  *screen.Summary  `json:"screening,omitempty"`
 }
@@ -113,9 +137,8 @@ type passwordReport struct {
 // breached option is set, the screening stage as the last. The screening
 // resources (indexes) are released with pr's closers.
 func (a *app) preparePasswords(pr *pipelineRun) error {
-	count, census := screen.Count()
-	pr.job.Stages = append([]pipeline.Stage{count}, pr.job.Stages...)
-	pr.passwords = &passwordRun{census: census}
+	pr.job.Stages = append([]pipeline.Stage{countPasswords}, pr.job.Stages...)
+	pr.passwords = &passwordRun{}
 	f := &a.flags.pw
 	if !f.screening() {
 		return nil
@@ -181,14 +204,17 @@ func readLines(path string, max int) ([][]byte, error) {
 	return out, nil
 }
 
-// passwordReport returns what --report holds about passwords.
-func (pr *pipelineRun) passwordReport() *passwordReport {
+// passwordReport returns what --report holds about passwords, given the
+// run's counts.
+func (pr *pipelineRun) passwordReport(c pipeline.Counts) *passwordReport {
 	if pr.passwords == nil {
 		return nil
 	}
-	r := &passwordReport{Algorithms: pr.passwords.census.Counts()}
-	if r.Algorithms == nil {
-		r.Algorithms = map[string]int64{}
+	r := &passwordReport{Algorithms: map[string]int64{}}
+	for name, n := range c.Tally {
+		if label, ok := strings.CutPrefix(name, censusTally); ok {
+			r.Algorithms[label] = n
+		}
 	}
 	if pr.passwords.stats != nil {
 		s := pr.passwords.stats.Snapshot()
@@ -198,8 +224,8 @@ func (pr *pipelineRun) passwordReport() *passwordReport {
 }
 
 // printPasswords writes the summary lines about passwords.
-func (a *app) printPasswords(w io.Writer, pr *pipelineRun) {
-	r := pr.passwordReport()
+func (a *app) printPasswords(w io.Writer, pr *pipelineRun, c pipeline.Counts) {
+	r := pr.passwordReport(c)
 	if r == nil {
 		return
 	}

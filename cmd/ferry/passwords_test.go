@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/ferry-dev/ferry/passwords/breach"
 )
 
@@ -531,6 +533,69 @@ func TestExport_ScreensPasswordsWhetherOrNotSecretsAreWritten(t *testing.T) {
 					if strings.Contains(string(data), s) {
 						t.Errorf("output without --include-secrets holds a hash")
 					}
+				}
+			}
+		})
+	}
+}
+
+func TestRun_PasswordCensusCountsWhatTheSummaryRead(t *testing.T) {
+	dir := t.TempDir()
+	in := generate(t, dir, 3000, "0.05", "users.ndjson")
+	small := []string{"--batch-size", "10", "--workers", "4", "-q"}
+	census := func(r report) (total int64) {
+		for _, n := range r.Passwords.Algorithms {
+			total += n
+		}
+		return total
+	}
+	refRep := filepath.Join(dir, "ref.json")
+	mustFerry(t, "validate", in, "--max-rejects", "-1", "--report", refRep, "-q")
+	ref := readReport(t, refRep).Passwords.Algorithms
+
+	type step struct {
+		args []string
+		exit int
+	}
+	tests := []struct {
+		name string
+		runs func(db, out, rep string) []step
+		// whole: the last run covers the whole input, so its census is
+		// that of an uninterrupted run.
+		whole bool
+	}{
+		{"stopped by --max-rejects", func(db, out, rep string) []step {
+			return []step{{append([]string{"convert", in, out, "--max-rejects", "5", "--report", rep}, small...), exitRejects}}
+		}, false},
+		{"resumed after --max-rejects", func(db, out, rep string) []step {
+			return []step{
+				{append([]string{"import", in, "--to", db, "--max-rejects", "5", "--commit-users", "1", "--report", rep}, small...), exitRejects},
+				{append([]string{"import", in, "--to", db, "--resume", "--report", rep}, small...), exitOK},
+			}
+		}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := t.TempDir()
+			rep := filepath.Join(d, "report.json")
+			for _, s := range tt.runs("sqlite://"+filepath.Join(d, "ferry.db"), filepath.Join(d, "out.ndjson"), rep) {
+				if code, _, stderr := ferry(t, "", s.args...); code != s.exit {
+					t.Fatalf("ferry %s: exit %d, want %d\n%s", strings.Join(s.args, " "), code, s.exit, stderr)
+				}
+			}
+			r := readReport(t, rep)
+			c := r.Summary.Counts
+			// The census counts the decoded records: all read but parse errors.
+			if got, want := census(r), c.Read-c.ByCode["PARSE_ERROR"]; got != want || c.Read == 0 {
+				t.Errorf("census counts %d users (%v), summary read %d (%d unparsable): want them to agree",
+					got, r.Passwords.Algorithms, c.Read, c.ByCode["PARSE_ERROR"])
+			}
+			if tt.whole {
+				if r.Summary.ResumedFrom == nil || c.Read != 3000 {
+					t.Fatalf("resumed from %+v, read %d: want a resumed run over the whole input", r.Summary.ResumedFrom, c.Read)
+				}
+				if d := cmp.Diff(ref, r.Passwords.Algorithms); d != "" {
+					t.Errorf("census of the resumed job differs from an uninterrupted run's (-want +got):\n%s", d)
 				}
 			}
 		})
