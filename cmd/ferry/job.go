@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ferry-dev/ferry/pipeline"
+	sqlitesink "github.com/ferry-dev/ferry/sinks/sqlite"
 )
 
 // pipelineRun is one pipeline ready to run, with the resources to release.
@@ -172,6 +173,9 @@ func (a *app) printSummary(pr *pipelineRun, s pipeline.Summary, runErr error) {
 		fmt.Fprintf(w, "  written   %10d   (inserted %d, updated %d, unchanged %d)\n", c.Written, st.Inserted, st.Updated, st.Unchanged)
 	} else {
 		fmt.Fprintf(w, "  written   %10d\n", c.Written)
+	}
+	if n := c.Tally[sqlitesink.PlaintextNotStored]; n > 0 {
+		fmt.Fprintf(w, "            %10d   of them without their plaintext password, which no store keeps (--hash-target auth0 hashes it with bcrypt)\n", n)
 	}
 	fmt.Fprintf(w, "  rejected  %10d%s\n", c.Rejected, byCode(c.ByCode))
 	fmt.Fprintf(w, "  filtered  %10d\n", c.Filtered)

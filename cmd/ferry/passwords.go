@@ -134,11 +134,24 @@ type passwordReport struct {
 }
 
 // preparePasswords adds the census as the first stage of pr and, when a
-// breached option is set, the screening stage as the last. The screening
-// resources (indexes) are released with pr's closers.
+// breached option is set, the screening stage after the others; with
+// --hash-target auth0, hashing plaintext passwords comes last (screening
+// needs the plaintext). The screening resources (indexes) are released
+// with pr's closers.
 func (a *app) preparePasswords(pr *pipelineRun) error {
 	pr.job.Stages = append([]pipeline.Stage{countPasswords}, pr.job.Stages...)
 	pr.passwords = &passwordRun{}
+	if err := a.prepareScreening(pr); err != nil {
+		return err
+	}
+	if a.flags.hashTarget == "auth0" {
+		pr.job.Stages = append(pr.job.Stages, screen.HashPlaintext())
+	}
+	return nil
+}
+
+// prepareScreening adds the screening stage when a breached option is set.
+func (a *app) prepareScreening(pr *pipelineRun) error {
 	f := &a.flags.pw
 	if !f.screening() {
 		return nil

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
@@ -17,8 +18,10 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ferry-dev/ferry/passwords/breach"
+	sqlitesink "github.com/ferry-dev/ferry/sinks/sqlite"
 )
 
 // blocklist holds the breached plaintext passwords the fixtures generator
@@ -599,5 +602,37 @@ func TestRun_PasswordCensusCountsWhatTheSummaryRead(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestPlaintextPasswords_HashedForAuth0OrCountedAsNotStored(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "legacy.ndjson")
+	os.WriteFile(in, []byte(`{"email":"a@example.com","password":"correct-horse-9"}`+"\n"+`{"email":"b@example.com"}`+"\n"), 0o600)
+
+	// --hash-target auth0 hashes the plaintext with bcrypt.
+	out := filepath.Join(dir, "auth0.ndjson")
+	mustFerry(t, "convert", in, out, "--hash-target", "auth0", "-q")
+	data, _ := os.ReadFile(out)
+	var first struct {
+		PasswordHash string `json:"password_hash"`
+		Password     string `json:"password"`
+	}
+	if err := json.Unmarshal(bytes.SplitN(data, []byte("\n"), 2)[0], &first); err != nil {
+		t.Fatal(err)
+	}
+	if first.Password != "" || bcrypt.CompareHashAndPassword([]byte(first.PasswordHash), []byte("correct-horse-9")) != nil {
+		t.Errorf("converted user: password_hash %q, plaintext left %v; want a bcrypt of the password and no plaintext", first.PasswordHash, first.Password != "")
+	}
+
+	// A store keeps no plaintext: the user is written, and the summary says
+	// the password was not.
+	rep := filepath.Join(dir, "report.json")
+	_, _, stderr := ferry(t, "", "import", in, "--to", "sqlite://"+filepath.Join(dir, "ferry.db"), "--report", rep)
+	if n := readReport(t, rep).Summary.Counts.Tally[sqlitesink.PlaintextNotStored]; n != 1 {
+		t.Errorf("report counts %d users without their plaintext password, want 1", n)
+	}
+	if !strings.Contains(stderr, "without their plaintext password") {
+		t.Errorf("the summary does not say a password was not stored:\n%s", stderr)
 	}
 }

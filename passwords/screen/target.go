@@ -3,6 +3,8 @@ package screen
 import (
 	"context"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/ferry-dev/ferry/passwords"
 	"github.com/ferry-dev/ferry/pipeline"
 	"github.com/ferry-dev/ferry/profile"
@@ -37,5 +39,35 @@ func ToAuth0() pipeline.Stage {
 			return nil
 		})
 		return nil
+	}
+}
+
+// PlaintextCost is the bcrypt cost HashPlaintext hashes with: the cost of
+// the $2a$/$2b$ hashes Auth0's bulk import takes as password_hash.
+const PlaintextCost = 10
+
+// HashPlaintext returns the stage that hashes the plaintext password of
+// legacy input with bcrypt (PlaintextCost) into password_hash, which
+// Auth0's import and ferry's stores take, and clears the plaintext. It
+// runs after breached-password screening, which needs the plaintext. A
+// record that also holds a hash is left as it is (the stores refuse it);
+// a password bcrypt cannot take (longer than 72 bytes) rejects the record
+// with MAX_LENGTH. bcrypt costs some tens of milliseconds per user, spread
+// over the workers.
+func HashPlaintext() pipeline.Stage {
+	return func(ctx context.Context, b *pipeline.Batch) error {
+		b.Check(func(r *pipeline.Record) profile.Issues {
+			u := &r.User
+			if u.Password == "" || u.PasswordHash != "" || len(u.CustomPasswordHash) > 0 {
+				return nil
+			}
+			h, err := bcrypt.GenerateFromPassword([]byte(u.Password), PlaintextCost)
+			if err != nil {
+				return profile.Issues{{Code: profile.CodeMaxLength, Path: "password", Message: "bcrypt takes at most 72 bytes"}}
+			}
+			u.PasswordHash, u.Password = string(h), ""
+			return nil
+		})
+		return ctx.Err()
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/ferry-dev/ferry/passwords/screen"
 	"github.com/ferry-dev/ferry/pipeline"
 	"github.com/ferry-dev/ferry/profile"
@@ -48,6 +50,47 @@ func TestToAuth0_ConvertsWhatAuth0HoldsAndRejectsTheRest(t *testing.T) {
 			}
 			if tt.wantCustom && len(profile.Validate(&u, profile.ValidateOptions{})) != 0 {
 				t.Errorf("converted hash fails validation: %v", profile.Validate(&u, profile.ValidateOptions{}))
+			}
+		})
+	}
+}
+
+func TestHashPlaintext_HashesWhatHasNoHashYet(t *testing.T) {
+	const bcryptHash = "$2b$10$abcdefghijklmnopqrstuuYV4FS6NbGnzEYC9ACB4qpSGnwfFz3rW"
+	tests := []struct {
+		name     string
+		u        profile.User
+		hashed   bool   // the plaintext became a bcrypt hash of it
+		keep     string // else the password_hash afterwards
+		rejected string // code, "" for none
+	}{
+		{"plaintext only", profile.User{Email: "a@x.com", Password: "correct horse"}, true, "", ""},
+		{"plaintext beside a hash is left for the store to refuse", profile.User{Email: "b@x.com", Password: "x", PasswordHash: bcryptHash}, false, bcryptHash, ""},
+		{"no password", profile.User{Email: "c@x.com"}, false, "", ""},
+		{"longer than bcrypt takes", profile.User{Email: "d@x.com", Password: strings.Repeat("p", 73)}, false, "", "MAX_LENGTH"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pw := tt.u.Password
+			b := &pipeline.Batch{Records: []pipeline.Record{{User: tt.u}}}
+			if err := screen.HashPlaintext()(t.Context(), b); err != nil {
+				t.Fatal(err)
+			}
+			if tt.rejected != "" {
+				if len(b.Rejects) != 1 || b.Rejects[0].Issues[0].Code != profile.Code(tt.rejected) || strings.Contains(b.Rejects[0].Issues[0].Message, pw) {
+					t.Fatalf("rejects %+v, want one %s without the password", b.Rejects, tt.rejected)
+				}
+				return
+			}
+			u := b.Records[0].User
+			if !tt.hashed {
+				if u.PasswordHash != tt.keep || u.Password != tt.u.Password {
+					t.Errorf("user changed: hash %q, password kept %v", u.PasswordHash, u.Password == tt.u.Password)
+				}
+				return
+			}
+			if u.Password != "" || !strings.HasPrefix(u.PasswordHash, "$2a$10$") || bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(pw)) != nil {
+				t.Errorf("hash %q (plaintext cleared: %v): want a cost-10 bcrypt of the password", u.PasswordHash, u.Password == "")
 			}
 		})
 	}

@@ -322,6 +322,7 @@ func (s *Sink) write(ctx context.Context, work *pipeline.Batch, careful bool) (_
 	if err != nil {
 		return pipeline.Batch{}, permanent{err}
 	}
+	sqlstore.TallyPlaintext(&done)
 	cp, err := done.PrepareCommit()
 	if err != nil {
 		return pipeline.Batch{}, permanent{err}

@@ -521,6 +521,7 @@ func (s *Sink) write(ctx context.Context, work *pipeline.Batch, m mode) (_ pipel
 	if err != nil {
 		return pipeline.Batch{}, permanent{err}
 	}
+	sqlstore.TallyPlaintext(&done)
 	cp, err := done.PrepareCommit()
 	if err != nil {
 		return pipeline.Batch{}, permanent{err}

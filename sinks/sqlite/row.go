@@ -21,6 +21,11 @@ func Columns() []string { return sqlstore.Columns() }
 // Options.Connection is empty: Auth0's default database connection.
 const DefaultConnection = sqlstore.DefaultConnection
 
+// PlaintextNotStored names the count, in a run's Counts.Tally, of users
+// a store (this one, PostgreSQL's or MySQL's) wrote without the plaintext
+// password they carried: no store keeps a plaintext password.
+const PlaintextNotStored = sqlstore.PlaintextNotStored
+
 // ErrCorrupt is returned when a stored row cannot be read back into a
 // profile.
 var ErrCorrupt = sqlstore.ErrCorrupt

@@ -306,6 +306,7 @@ func (s *Sink) write(ctx context.Context, b *pipeline.Batch) (pipeline.Batch, er
 		return pipeline.Batch{}, err
 	}
 	done := s.settle(b)
+	sqlstore.TallyPlaintext(&done)
 	cp, err := done.PrepareCommit()
 	if err != nil {
 		return pipeline.Batch{}, err

@@ -5,10 +5,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"time"
 	"unicode/utf8"
 
+	"github.com/ferry-dev/ferry/pipeline"
 	"github.com/ferry-dev/ferry/profile"
 )
 
@@ -357,4 +359,33 @@ func DeeperThan(v []byte, max int) bool {
 		}
 	}
 	return false
+}
+
+// PlaintextNotStored names, in Batch.Tally and the run's Counts.Tally, the
+// users a store wrote without the plaintext password of legacy input they
+// carried: the stores keep no plaintext password (hash it first: the CLI's
+// --hash-target auth0 makes it a bcrypt password_hash).
+const PlaintextNotStored = "store.plaintext_passwords_not_stored"
+
+// TallyPlaintext counts, into b.Tally, the records of b (those the store
+// writes) that carry a plaintext password the store does not keep. Stores
+// call it on the settled batch, before PrepareCommit, so that the count
+// travels with the checkpoint.
+func TallyPlaintext(b *pipeline.Batch) {
+	n := int64(0)
+	for i := range b.Records {
+		if b.Records[i].User.Password != "" {
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	// A copy: the map may be shared with the batch a retry starts from.
+	t := maps.Clone(b.Tally)
+	if t == nil {
+		t = map[string]int64{}
+	}
+	t[PlaintextNotStored] += n
+	b.Tally = t
 }
