@@ -98,7 +98,8 @@ func (f *passwordFlags) check(fs *pflag.FlagSet) error {
 // passwordRun is the password side of one pipeline run. The census is in
 // the run's counts (Counts.Tally, see countPasswords).
 type passwordRun struct {
-	stats *screen.Stats // nil without screening
+	stats  *screen.Stats // nil without screening
+	policy screen.Policy
 }
 
 // censusTally prefixes the census's names in Batch.Tally and Counts.Tally.
@@ -180,7 +181,7 @@ func (a *app) prepareScreening(pr *pipelineRun) error {
 		return usageError{err}
 	}
 	pr.job.Stages = append(pr.job.Stages, stage)
-	pr.passwords.stats = stats
+	pr.passwords.stats, pr.passwords.policy = stats, policy
 	a.logger.Info("screening passwords", "policy", policy.String(), "indexes", len(opts.Indexes),
 		"range_api", opts.Client != nil, "audit_candidates", len(opts.Candidates), "audit_budget", f.auditBudget)
 	return nil
@@ -230,7 +231,9 @@ func (pr *pipelineRun) passwordReport(c pipeline.Counts) *passwordReport {
 		}
 	}
 	if pr.passwords.stats != nil {
-		s := pr.passwords.stats.Snapshot()
+		// The committed batches' counts (of the whole job when resumed),
+		// not the workers' running totals.
+		s := screen.FromTally(pr.passwords.policy, c.Tally)
 		r.Screening = &s
 	}
 	return r

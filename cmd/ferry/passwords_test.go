@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -634,5 +635,39 @@ func TestPlaintextPasswords_HashedForAuth0OrCountedAsNotStored(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "without their plaintext password") {
 		t.Errorf("the summary does not say a password was not stored:\n%s", stderr)
+	}
+}
+
+func TestScreening_CountsOfAResumedJobAreThoseOfOneRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and signals a process")
+	}
+	bin := buildFerry(t)
+	dir := t.TempDir()
+	in, sha1Ix, ntlmIx, _, _, _ := screeningFixture(t, dir)
+	args := func(db, rep string) []string {
+		return []string{"import", in, "--to", "sqlite://" + filepath.Join(dir, db), "--breached-index", sha1Ix,
+			"--breached-index", ntlmIx, "--batch-size", "100", "--commit-users", "1", "--report", rep}
+	}
+	refRep := filepath.Join(dir, "ref.json")
+	mustFerry(t, append(args("ref.db", refRep), "-q")...)
+	ref := readReport(t, refRep).Passwords.Screening
+
+	rep := filepath.Join(dir, "report.json")
+	if code, _ := signalAfterCommits(t, bin, 5, syscall.SIGINT, args("run.db", rep)...); code != exitInterrupted {
+		t.Fatalf("exit %d, want %d", code, exitInterrupted)
+	}
+	mustFerry(t, append(args("run.db", rep), "--resume", "-q")...)
+	r := readReport(t, rep)
+	if r.Summary.ResumedFrom == nil {
+		t.Fatal("the second run did not resume")
+	}
+	got := r.Passwords.Screening
+	if ref == nil || got == nil || ref.Checked == 0 || ref.Breached == 0 {
+		t.Fatalf("screening: reference %+v, resumed %+v", ref, got)
+	}
+	ref.AuditSeconds, got.AuditSeconds = 0, 0
+	if d := cmp.Diff(ref, got); d != "" {
+		t.Errorf("screening of the resumed job differs from one run's (-want +got):\n%s", d)
 	}
 }

@@ -194,6 +194,7 @@ type batchState struct {
 	lookups  []lookup
 	// counts gathered for one atomic add per batch
 	audited, incomplete, unreadable int64
+	auditTime                       time.Duration
 	labels                          []string
 	byLabel                         []AlgorithmStats
 }
@@ -206,7 +207,7 @@ func (st *batchState) reset(n int) {
 	clear(st.verdicts)
 	clear(st.lookups)
 	st.lookups = st.lookups[:0]
-	st.audited, st.incomplete, st.unreadable = 0, 0, 0
+	st.audited, st.incomplete, st.unreadable, st.auditTime = 0, 0, 0, 0
 	st.labels = st.labels[:0]
 	st.byLabel = st.byLabel[:0]
 }
@@ -249,7 +250,7 @@ func (s *screener) stage(ctx context.Context, b *pipeline.Batch) error {
 		}
 	}
 
-	var checked, breached, unverifiable, acted int64
+	var checked, breached, unverifiable, acted, rejected int64
 	for i := range st.verdicts {
 		v := &st.verdicts[i]
 		switch v.out {
@@ -276,6 +277,8 @@ func (s *screener) stage(ctx context.Context, b *pipeline.Batch) error {
 			is := s.apply(&r.User, v)
 			if is == nil {
 				acted++
+			} else {
+				rejected++
 			}
 			return is
 		})
@@ -294,6 +297,16 @@ func (s *screener) stage(ctx context.Context, b *pipeline.Batch) error {
 		stats.Reset.Add(acted)
 	}
 	stats.addAlgorithms(st.labels, st.byLabel)
+	sum := Summary{Checked: checked, Breached: breached, Unverifiable: unverifiable, Audited: st.audited,
+		AuditIncomplete: st.incomplete, Unreadable: st.unreadable, Rejected: rejected,
+		AuditSeconds: st.auditTime.Seconds()}
+	switch s.opts.Policy {
+	case Flag:
+		sum.Flagged = acted
+	case Reset:
+		sum.Reset = acted
+	}
+	tallyBatch(b, &sum, st.labels, st.byLabel)
 	return nil
 }
 
@@ -414,6 +427,7 @@ func (s *screener) audit(h passwords.Hash, v *verdict, st *batchState) {
 	}
 	res, err := s.auditor.Audit(h, budget)
 	s.stats.AuditTime.Add(int64(res.Elapsed))
+	st.auditTime += res.Elapsed
 	if err != nil {
 		st.unreadable++
 		return

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -187,6 +188,9 @@ func TestStage_ScreensEachKindOfPassword(t *testing.T) {
 				t.Fatal(err)
 			}
 			s := stats.Snapshot()
+			if tallied := FromTally(Reject, b.Tally); !reflect.DeepEqual(tallied, s) {
+				t.Errorf("the batch's tally says %+v, the stats %+v", tallied, s)
+			}
 			got := map[outcome]int64{outClean: s.Checked - s.Breached, outBreached: s.Breached, outUnverifiable: s.Unverifiable}
 			for o, n := range got {
 				if want := int64(0); o == tt.want {
