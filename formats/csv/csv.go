@@ -468,6 +468,13 @@ func (l *layout) DecodeChunk(c *pipeline.Chunk, b *pipeline.Batch) {
 			r.msg = p.fields(trimEOL(rec), base, l.delim)
 		}
 		r.n = len(p.cells) - r.cells
+		if r.msg == msgUnterminated {
+			// The open quote took every line after it into this row: say
+			// how many, as they are not counted as rows of their own.
+			if n := strings.Count(strings.TrimRight(rec, "\r\n"), "\n"); n > 0 {
+				r.msg = fmt.Sprintf("%s: it takes in the %d lines after it, to line %d (the end of the input)", msgUnterminated, n, at+int64(n))
+			}
+		}
 		if r.msg == "" && r.n != len(l.cols) {
 			r.msg = fmt.Sprintf("row has %d fields, the header %d", r.n, len(l.cols))
 		}

@@ -388,3 +388,15 @@ func TestDecoder_ColumnsNeitherDropNorOverwriteValues(t *testing.T) {
 		})
 	}
 }
+
+func TestDecoder_UnterminatedQuoteSaysWhatItTookIn(t *testing.T) {
+	in := "email\tgiven_name\na@x.com\t\"hello\nb@x.com\tB\nc@x.com\tC\n"
+	res := formattest.DecodeAll(t.Context(), t, csv.NewDecoder(strings.NewReader(in), "t", csv.Options{Delimiter: '\t'}), 10)
+	if res.Err != nil || len(res.Rejects) != 1 || len(res.Records) != 0 {
+		t.Fatalf("error %v, %d rejects, %d records", res.Err, len(res.Rejects), len(res.Records))
+	}
+	r := res.Rejects[0]
+	if msg := r.Issues[0].Message; r.Origin.Line != 2 || !strings.Contains(msg, "the 2 lines after it, to line 4") || strings.Contains(msg, "b@x.com") {
+		t.Errorf("reject at line %d: %q; want line 2, naming the lines it took in and no value", r.Origin.Line, msg)
+	}
+}
