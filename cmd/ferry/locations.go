@@ -103,6 +103,9 @@ func newRegistry(o formatOptions) *pipeline.Registry {
 	if o.tsv.Delimiter == 0 {
 		o.tsv.Delimiter = '\t'
 	}
+	// A quote inside a TSV field is a character, as database dumps (and
+	// IANA's TSV) write it; a field starting with a quote is still quoted.
+	o.tsv.LiteralQuotes = true
 	r := pipeline.NewRegistry()
 	r.AddFormat(pipeline.Format{
 		Name: "parquet", Exts: []string{".parquet"},

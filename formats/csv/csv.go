@@ -22,6 +22,12 @@ type Options struct {
 	// Delimiter separates fields; default ','. It must be an ASCII
 	// character other than '"', '\r' and '\n' (';' and '\t' are common).
 	Delimiter rune
+	// LiteralQuotes reads a quote inside an unquoted field as the
+	// character it is, as tab-separated dumps (PostgreSQL's and MySQL's
+	// text format, IANA TSV) write it, instead of rejecting the row as
+	// RFC 4180 would. A field that starts with a quote is still a quoted
+	// field.
+	LiteralQuotes bool
 
 	// Header names the columns of input that has no header row. When nil,
 	// the first row of the input is the header.
@@ -195,7 +201,7 @@ func (d *Decoder) begin() error {
 		}
 		var p parser
 		text := trimEOL(string(rec))
-		if msg := p.fields(text, 0, d.delim); msg != "" {
+		if msg := p.fields(text, 0, d.delim, d.opts.LiteralQuotes); msg != "" {
 			d.err = fmt.Errorf("%w: line %d: %s", ErrHeader, d.in.Line, msg)
 			return d.err
 		}
@@ -353,7 +359,9 @@ type layout struct {
 	delim   byte
 	mapping *profile.Mapping // for the attributes of the extra column
 	nested  bool             // a column's path lies in another's (column.parent)
-	scratch sync.Pool        // *parser
+	// literalQuotes: Options.LiteralQuotes.
+	literalQuotes bool
+	scratch       sync.Pool // *parser
 }
 
 // newLayout resolves column names, once per file: through the inverse of
@@ -361,7 +369,7 @@ type layout struct {
 // table, then to the name itself, an Extra attribute). A column the
 // mapping ignores is dropped; one with an empty name must stay empty.
 func newLayout(names []string, opts Options, delim byte) (*layout, error) {
-	l := &layout{cols: make([]column, len(names)), delim: delim, mapping: &opts.Mapping}
+	l := &layout{cols: make([]column, len(names)), delim: delim, mapping: &opts.Mapping, literalQuotes: opts.LiteralQuotes}
 	l.scratch.New = func() any { return new(parser) }
 	byName := make(map[string]string, len(opts.ExportAs))
 	for path, name := range opts.ExportAs {
@@ -465,7 +473,7 @@ func (l *layout) DecodeChunk(c *pipeline.Chunk, b *pipeline.Batch) {
 		case checkUTF8 && !utf8.ValidString(rec):
 			r.msg = "invalid UTF-8"
 		default:
-			r.msg = p.fields(trimEOL(rec), base, l.delim)
+			r.msg = p.fields(trimEOL(rec), base, l.delim, l.literalQuotes)
 		}
 		r.n = len(p.cells) - r.cells
 		if r.msg == msgUnterminated {

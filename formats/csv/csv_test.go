@@ -400,3 +400,26 @@ func TestDecoder_UnterminatedQuoteSaysWhatItTookIn(t *testing.T) {
 		t.Errorf("reject at line %d: %q; want line 2, naming the lines it took in and no value", r.Origin.Line, msg)
 	}
 }
+
+func TestDecoder_LiteralQuotesReadQuotesInsideUnquotedFields(t *testing.T) {
+	in := "email\tnickname\tname\na@x.com\t5'\"tall\"\tBob \"The Builder\"\nb@x.com\t\"quoted\tcell\"\tB\n"
+	for _, literal := range []bool{false, true} {
+		res := formattest.DecodeAll(t.Context(), t, csv.NewDecoder(strings.NewReader(in), "t", csv.Options{Delimiter: '\t', LiteralQuotes: literal}), 10)
+		if res.Err != nil {
+			t.Fatal(res.Err)
+		}
+		if !literal {
+			if len(res.Rejects) != 1 || res.Rejects[0].Origin.Line != 2 || len(res.Records) != 1 {
+				t.Errorf("RFC 4180: %d rejects, %d records; want the row with inner quotes rejected", len(res.Rejects), len(res.Records))
+			}
+			continue
+		}
+		us := res.Users()
+		if len(res.Rejects) > 0 || len(us) != 2 {
+			t.Fatalf("literal quotes: rejects %v, %d users", res.Rejects, len(us))
+		}
+		if us[0].Nickname != `5'"tall"` || us[0].Name != `Bob "The Builder"` || us[1].Nickname != "quoted\tcell" {
+			t.Errorf("literal quotes: %q, %q, %q", us[0].Nickname, us[0].Name, us[1].Nickname)
+		}
+	}
+}

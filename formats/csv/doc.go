@@ -18,8 +18,9 @@
 // that is a malformed path, stop the file with ErrHeader.
 //
 // An empty cell is an absent attribute. A row with malformed quoting (a
-// quote inside an unquoted field, text after a closing quote, a quote left
-// open at the end of the input), invalid UTF-8 or another number of fields
+// quote inside an unquoted field, unless Options.LiteralQuotes, as TSV is
+// read; text after a closing quote; a quote left open at the end of the
+// input), invalid UTF-8 or another number of fields
 // than the header becomes a reject with profile.CodeParse at the line of its
 // first byte; the rows after it are read as usual. A cell the profile cannot
 // take ("maybe" for a boolean) is an issue of the record, naming the column

@@ -117,16 +117,17 @@ const (
 )
 
 // fields appends the cells of rec, which starts at byte base of the text,
-// to p.cells. It returns a message when the quoting is malformed.
-func (p *parser) fields(rec string, base int, delim byte) string {
+// to p.cells. It returns a message when the quoting is malformed; with
+// literal, a quote inside an unquoted field is not (Options.LiteralQuotes).
+func (p *parser) fields(rec string, base int, delim byte, literal bool) string {
 	// Work on local copies of the slices: storing them in p at every
 	// append would cost a write barrier each while the GC runs.
 	var msg string
-	p.cells, p.esc, msg = splitFields(rec, base, delim, p.cells, p.esc)
+	p.cells, p.esc, msg = splitFields(rec, base, delim, literal, p.cells, p.esc)
 	return msg
 }
 
-func splitFields(rec string, base int, delim byte, cells []cell, esc []byte) ([]cell, []byte, string) {
+func splitFields(rec string, base int, delim byte, literal bool, cells []cell, esc []byte) ([]cell, []byte, string) {
 	if strings.IndexByte(rec, '"') < 0 {
 		i := 0
 		for {
@@ -175,7 +176,14 @@ func splitFields(rec string, base int, delim byte, cells []cell, esc []byte) ([]
 		}
 		end := indexDelimOrQuote(rec, i, delim)
 		if end < len(rec) && rec[end] == '"' {
-			return cells, esc, msgBareQuote
+			if !literal {
+				return cells, esc, msgBareQuote
+			}
+			if d := strings.IndexByte(rec[end:], delim); d < 0 {
+				end = len(rec)
+			} else {
+				end += d
+			}
 		}
 		cells = append(cells, cell{base + i, base + end})
 		if end == len(rec) {

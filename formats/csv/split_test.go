@@ -69,7 +69,7 @@ func checkFields(t *testing.T, rec string, delim byte) {
 	text := pad + rec
 	var p parser
 	p.esc = append(p.esc, "earlier"...)
-	msg := p.fields(text[len(pad):], len(pad), delim)
+	msg := p.fields(text[len(pad):], len(pad), delim, false)
 	wantCells, wantMsg := refFields(rec, delim)
 	if msg != wantMsg {
 		t.Fatalf("fields(%q): message %q, want %q", rec, msg, wantMsg)
