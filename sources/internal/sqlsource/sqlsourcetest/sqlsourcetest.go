@@ -122,12 +122,16 @@ func (s Store) param(i int) string {
 }
 
 // ReadUsers reads src to its end, closes it and returns the users read.
+// A record with issues fails the test: the suites' users read cleanly.
 func ReadUsers(t *testing.T, src pipeline.Source) []profile.User {
 	t.Helper()
 	defer src.Close()
 	var us []profile.User
 	for _, b := range sourcetest.ReadAll(t, src) {
 		for _, r := range b.Records {
+			if len(r.Issues) > 0 {
+				t.Errorf("record %d: %s", r.Origin.Index, r.Issues.Error())
+			}
 			us = append(us, r.User)
 		}
 	}

@@ -183,7 +183,7 @@ func (tb Table) keysAndShards(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				us := readClean(t, part)
+				us := ReadUsers(t, part)
 				if len(us) != 10 {
 					t.Errorf("range %+v: %d users, want 10", r, len(us))
 				}
@@ -201,22 +201,4 @@ func (tb Table) keysAndShards(t *testing.T) {
 			t.Errorf("%s: %v, want ErrQuery (a column named twice)", q, err)
 		}
 	}
-}
-
-// readClean reads src to its end, closes it and returns the users read.
-// A record with issues fails the test: every column of the accounts table
-// maps without one.
-func readClean(t *testing.T, src pipeline.Source) []profile.User {
-	t.Helper()
-	defer src.Close()
-	var us []profile.User
-	for _, b := range sourcetest.ReadAll(t, src) {
-		for _, r := range b.Records {
-			if len(r.Issues) > 0 {
-				t.Errorf("record %d: %s", r.Origin.Index, r.Issues.Error())
-			}
-			us = append(us, r.User)
-		}
-	}
-	return us
 }
