@@ -95,34 +95,12 @@ func (f *passwordFlags) check(fs *pflag.FlagSet) error {
 	return nil
 }
 
-// passwordRun is the password side of one pipeline run. The census is in
-// the run's counts (Counts.Tally, see countPasswords).
+// passwordRun is the password side of one pipeline run. The census and the
+// screening counts are in the run's counts (Counts.Tally, see screen.Count
+// and screen.FromTally).
 type passwordRun struct {
 	stats  *screen.Stats // nil without screening
 	policy screen.Policy
-}
-
-// censusTally prefixes the census's names in Batch.Tally and Counts.Tally.
-const censusTally = "passwords."
-
-// countPasswords is the census stage of every run: it counts the batch's
-// records by the algorithm of their password (screen.Count, fresh for each
-// batch) into b.Tally. The runner adds a batch's tally to the run's counts
-// once the batch is written, so the census covers what the summary's read
-// does: not the batches in flight when --max-rejects stops a run, and,
-// through the checkpoint, the runs a --resume continues.
-func countPasswords(ctx context.Context, b *pipeline.Batch) error {
-	count, census := screen.Count()
-	if err := count(ctx, b); err != nil {
-		return err
-	}
-	for label, n := range census.Counts() {
-		if b.Tally == nil {
-			b.Tally = map[string]int64{}
-		}
-		b.Tally[censusTally+label] += n
-	}
-	return nil
 }
 
 // passwordReport is the "passwords" object of --report.
@@ -140,7 +118,7 @@ type passwordReport struct {
 // needs the plaintext). The screening resources (indexes) are released
 // with pr's closers.
 func (a *app) preparePasswords(pr *pipelineRun) error {
-	pr.job.Stages = append([]pipeline.Stage{countPasswords}, pr.job.Stages...)
+	pr.job.Stages = append([]pipeline.Stage{screen.Count()}, pr.job.Stages...)
 	pr.passwords = &passwordRun{}
 	if err := a.prepareScreening(pr); err != nil {
 		return err
@@ -224,12 +202,7 @@ func (pr *pipelineRun) passwordReport(c pipeline.Counts) *passwordReport {
 	if pr.passwords == nil {
 		return nil
 	}
-	r := &passwordReport{Algorithms: map[string]int64{}}
-	for name, n := range c.Tally {
-		if label, ok := strings.CutPrefix(name, censusTally); ok {
-			r.Algorithms[label] = n
-		}
-	}
+	r := &passwordReport{Algorithms: screen.CensusFromTally(c.Tally)}
 	if pr.passwords.stats != nil {
 		// The committed batches' counts (of the whole job when resumed),
 		// not the workers' running totals.

@@ -47,7 +47,7 @@ func generated(n int) *pipeline.Batch {
 // (60 % bcrypt, 17 % custom hashes, 3 % plaintext).
 func BenchmarkCount(b *testing.B) {
 	bt := generated(1000)
-	stage, _ := Count()
+	stage := Count()
 	b.ReportAllocs()
 	for b.Loop() {
 		stage(b.Context(), bt)

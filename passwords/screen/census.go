@@ -2,8 +2,7 @@ package screen
 
 import (
 	"context"
-	"maps"
-	"sync"
+	"strings"
 
 	"github.com/ferry-dev/ferry/passwords"
 	"github.com/ferry-dev/ferry/pipeline"
@@ -138,47 +137,46 @@ func hasPrefix(b []byte, p string) bool {
 	return len(b) >= len(p) && string(b[:len(p)]) == p
 }
 
-// Census counts users by UserLabel. It is safe for concurrent use.
-type Census struct {
-	mu sync.Mutex
-	n  map[string]int64
-}
-
-// Counts returns a copy of the counts so far, by label.
-func (c *Census) Counts() map[string]int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return maps.Clone(c.n)
-}
-
-// add merges one batch's tally.
-func (c *Census) add(t *tally) {
-	if len(t.labels) == 0 {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.n == nil {
-		c.n = make(map[string]int64, len(t.labels))
-	}
-	for i, l := range t.labels {
-		c.n[l] += t.counts[i]
-	}
-}
+// CensusPrefix starts the names under which Count tallies a batch
+// (Batch.Tally): "passwords.bcrypt", "passwords.none", ….
+const CensusPrefix = "passwords."
 
 // Count returns the stage that counts every record of a batch by the
-// algorithm of its password (UserLabel), and the Census it fills. It
-// changes no record. Place it first to count what the input holds.
-func Count() (pipeline.Stage, *Census) {
-	c := &Census{}
+// algorithm of its password (UserLabel) into b.Tally, under CensusPrefix.
+// The runner adds a batch's tally to the run's counts once the batch is
+// written, and checkpoints carry it: the census covers the committed
+// batches of the whole job, as the run's read does (CensusFromTally reads
+// it back). It changes no record. Place it first to count what the input
+// holds.
+func Count() pipeline.Stage {
 	return func(ctx context.Context, b *pipeline.Batch) error {
 		var t tally
 		for i := range b.Records {
 			t.add(UserLabel(&b.Records[i].User), 1)
 		}
-		c.add(&t)
+		if len(t.labels) == 0 {
+			return nil
+		}
+		if b.Tally == nil {
+			b.Tally = make(map[string]int64, len(t.labels))
+		}
+		for i, l := range t.labels {
+			b.Tally[CensusPrefix+l] += t.counts[i]
+		}
 		return nil
-	}, c
+	}
+}
+
+// CensusFromTally returns the census in a run's tally (Counts.Tally), by
+// label.
+func CensusFromTally(t map[string]int64) map[string]int64 {
+	out := map[string]int64{}
+	for name, n := range t {
+		if label, ok := strings.CutPrefix(name, CensusPrefix); ok {
+			out[label] = n
+		}
+	}
+	return out
 }
 
 // tally counts by label within one batch: a handful of labels, so a

@@ -6,9 +6,10 @@
 // # Census
 //
 // Count returns a cheap stage (no parsing for the common forms, no
-// allocation per record) and the Census it fills: how many users hold a
-// bcrypt hash, a pbkdf2-sha256 one, a plaintext password of legacy input,
-// none at all, … UserLabel names one user's password that way.
+// allocation per record) that tallies each batch (Batch.Tally): how many
+// users hold a bcrypt hash, a pbkdf2-sha256 one, a plaintext password of
+// legacy input, none at all, … UserLabel names one user's password that
+// way.
 //
 // # Screening
 //
