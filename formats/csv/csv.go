@@ -357,8 +357,8 @@ type column struct {
 type layout struct {
 	cols    []column
 	delim   byte
-	mapping *profile.Mapping // for the attributes of the extra column
-	nested  bool             // a column's path lies in another's (column.parent)
+	mapping *jsonobject.Names // for the attributes of the extra column
+	nested  bool              // a column's path lies in another's (column.parent)
 	// literalQuotes: Options.LiteralQuotes.
 	literalQuotes bool
 	scratch       sync.Pool // *parser
@@ -369,7 +369,7 @@ type layout struct {
 // table, then to the name itself, an Extra attribute). A column the
 // mapping ignores is dropped; one with an empty name must stay empty.
 func newLayout(names []string, opts Options, delim byte) (*layout, error) {
-	l := &layout{cols: make([]column, len(names)), delim: delim, mapping: &opts.Mapping, literalQuotes: opts.LiteralQuotes}
+	l := &layout{cols: make([]column, len(names)), delim: delim, mapping: jsonobject.NewNames(&opts.Mapping), literalQuotes: opts.LiteralQuotes}
 	l.scratch.New = func() any { return new(parser) }
 	byName := make(map[string]string, len(opts.ExportAs))
 	for path, name := range opts.ExportAs {
@@ -565,7 +565,7 @@ func (l *layout) nestedCells(rec *pipeline.Record, cells []cell, text, esc strin
 // of a JSON input are read (jsonobject.Resolve: unknown ones to u.Extra,
 // profile attributes and aliases set, a repeated one a CONFLICT issue) and
 // reports whether cell was such an object.
-func spreadExtra(u *profile.User, cell string, m *profile.Mapping, is *profile.Issues) bool {
+func spreadExtra(u *profile.User, cell string, m *jsonobject.Names, is *profile.Issues) bool {
 	if len(cell) < 2 || cell[0] != '{' {
 		return false
 	}

@@ -109,7 +109,8 @@ type Decoder struct {
 	in        input.Buffer
 	source    string
 	opts      Options
-	index     int64 // index of the next element
+	names     *jsonobject.Names // resolves members the profile does not know
+	index     int64             // index of the next element
 	state     state
 	wrapped   bool // the array is a member of a wrapper object
 	wrapFirst bool // no member of the wrapper read yet
@@ -123,7 +124,9 @@ type Decoder struct {
 // array of user objects or an object with that array under Options.Key.
 // source names the input in record origins.
 func NewDecoder(r io.Reader, source string, opts Options) pipeline.Decoder {
-	return &Decoder{in: input.New(r), source: source, opts: opts.withDefaults()}
+	d := &Decoder{in: input.New(r), source: source, opts: opts.withDefaults()}
+	d.names = jsonobject.NewNames(&d.opts.Mapping)
+	return d
 }
 
 var nl = []byte{'\n'}
@@ -287,7 +290,7 @@ func (d *Decoder) next(ctx context.Context, n int) (*pipeline.Chunk, error) {
 				return nil, nil
 			}
 			if count == 0 {
-				c = &pipeline.Chunk{Source: d.source, Line: d.in.Line, Index: d.index, Offset: d.in.Off, Decoder: chunkDecoder{mapping: &d.opts.Mapping}}
+				c = &pipeline.Chunk{Source: d.source, Line: d.in.Line, Index: d.index, Offset: d.in.Off, Decoder: chunkDecoder{mapping: d.names}}
 			}
 			if ch == ',' || ch == ':' || ch == '}' {
 				return done(d.syntax(pos, "expected an element"))
@@ -426,7 +429,7 @@ func (d *Decoder) Skip(ctx context.Context, cp pipeline.Checkpoint) error {
 // chunkDecoder decodes a chunk's objects, resolving unknown members
 // through mapping (Options.Mapping) and the alias table.
 type chunkDecoder struct {
-	mapping *profile.Mapping
+	mapping *jsonobject.Names
 }
 
 // DecodeChunk parses every element of c into b.Records; an element that is

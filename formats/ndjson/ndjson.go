@@ -63,15 +63,18 @@ type Decoder struct {
 	in      input.Buffer
 	source  string
 	opts    Options
-	index   int64 // index of the next record
-	scanned int   // bytes after the chunk's complete lines known to hold no newline
+	names   *jsonobject.Names // resolves members the profile does not know
+	index   int64             // index of the next record
+	scanned int               // bytes after the chunk's complete lines known to hold no newline
 	started bool
 }
 
 // NewDecoder returns a decoder of the NDJSON stream r, already
 // decompressed. source names the input in record origins.
 func NewDecoder(r io.Reader, source string, opts Options) pipeline.Decoder {
-	return &Decoder{in: input.New(r), source: source, opts: opts.withDefaults()}
+	d := &Decoder{in: input.New(r), source: source, opts: opts.withDefaults()}
+	d.names = jsonobject.NewNames(&d.opts.Mapping)
+	return d
 }
 
 // begin drops a byte order mark at the start of the stream.
@@ -132,7 +135,7 @@ func (d *Decoder) Next(ctx context.Context, n int) (*pipeline.Chunk, error) {
 		d.in.Drop(pos)
 		return nil, io.EOF
 	}
-	c := &pipeline.Chunk{Source: d.source, Line: d.in.Line, Index: d.index, Offset: d.in.Off, Decoder: chunkDecoder{mapping: &d.opts.Mapping}}
+	c := &pipeline.Chunk{Source: d.source, Line: d.in.Line, Index: d.index, Offset: d.in.Off, Decoder: chunkDecoder{mapping: d.names}}
 	c.Data = d.in.Take(pos)
 	d.index += int64(count)
 	return c, nil
@@ -234,7 +237,7 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' }
 // chunkDecoder decodes a chunk's objects, resolving unknown members
 // through mapping (Options.Mapping) and the alias table.
 type chunkDecoder struct {
-	mapping *profile.Mapping
+	mapping *jsonobject.Names
 }
 
 // DecodeChunk parses every non-blank line of c into b.Records; a line that

@@ -15,7 +15,7 @@ import (
 // object or cannot be decoded it appends a reject to b.Rejects instead:
 // with the message notObject when obj does not start with '{', else the
 // one syntaxMessage gives. obj must not be empty.
-func Decode(b *pipeline.Batch, at pipeline.Position, obj []byte, notObject string, m *profile.Mapping) {
+func Decode(b *pipeline.Batch, at pipeline.Position, obj []byte, notObject string, m *Names) {
 	if obj[0] != '{' {
 		b.Rejects = append(b.Rejects, parseReject(at, notObject))
 		return

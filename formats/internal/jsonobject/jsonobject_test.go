@@ -33,7 +33,7 @@ func TestDecode_AppendsARecordOrAReject(t *testing.T) {
 			before := pipeline.Record{Origin: pipeline.Position{Source: "t", Line: 1}}
 			b := pipeline.Batch{Records: []pipeline.Record{before}}
 			at := pipeline.Position{Source: "t", Line: 7, Index: 3}
-			jsonobject.Decode(&b, at, []byte(tt.obj), notObject, &profile.Mapping{})
+			jsonobject.Decode(&b, at, []byte(tt.obj), notObject, jsonobject.NewNames(&profile.Mapping{}))
 			if tt.wantReject != "" {
 				want := []pipeline.Reject{{Origin: at, Issues: profile.Issues{{Code: profile.CodeParse, Message: tt.wantReject}}}}
 				if d := cmp.Diff(want, b.Rejects); d != "" {

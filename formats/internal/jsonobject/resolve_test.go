@@ -54,7 +54,7 @@ func TestDecode_ResolvesMembersAsCSVColumnsAre(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var b pipeline.Batch
-			jsonobject.Decode(&b, pipeline.Position{Source: "t", Line: 1}, []byte(tt.obj), "not an object", &tt.m)
+			jsonobject.Decode(&b, pipeline.Position{Source: "t", Line: 1}, []byte(tt.obj), "not an object", jsonobject.NewNames(&tt.m))
 			if len(b.Rejects) > 0 || len(b.Records) != 1 {
 				t.Fatalf("rejects %+v, records %d", b.Rejects, len(b.Records))
 			}
