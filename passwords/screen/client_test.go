@@ -144,7 +144,7 @@ func TestStage_RangeAPIBoundsConcurrencyAcrossWorkers(t *testing.T) {
 	if m := rs.maxIn.Load(); m > concurrency {
 		t.Errorf("%d requests in flight, client bound is %d", m, concurrency)
 	}
-	s := stats.Snapshot()
+	s := snapshot(stats, batches...)
 	// Per batch of 20: 4 listed plaintexts, 4 sha1 and 4 NT hashes of listed
 	// passwords are breached; 4 unlisted and 4 padding-only are clean.
 	if s.Checked != 40 || s.Breached != 24 || s.Rejected != 24 {
@@ -172,7 +172,7 @@ func TestStage_RangeAPIConfirmsWhatNoIndexFound(t *testing.T) {
 	if err := stage(t.Context(), b); err != nil {
 		t.Fatal(err)
 	}
-	if s := stats.Snapshot(); s.Breached != 2 || s.Checked != 3 {
+	if s := snapshot(stats, b); s.Breached != 2 || s.Checked != 3 {
 		t.Errorf("summary %+v, want 2 breached of 3", s)
 	}
 	// "password" was found locally: only the two others went to the API.

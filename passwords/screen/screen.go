@@ -102,7 +102,8 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Stage returns the screening stage and the Stats it fills. It checks the
+// Stage returns the screening stage and the Stats its workers share (the
+// audit time); it counts what it does per batch in Batch.Tally. It checks the
 // options: a corpus is given, one index per kind, a known policy, and a
 // flag field Auth0 accepts as an app_metadata key. Place it after
 // validation, so that only valid records are screened.
@@ -283,20 +284,6 @@ func (s *screener) stage(ctx context.Context, b *pipeline.Batch) error {
 			return is
 		})
 	}
-	stats := s.stats
-	stats.Checked.Add(checked)
-	stats.Breached.Add(breached)
-	stats.Unverifiable.Add(unverifiable)
-	stats.Audited.Add(st.audited)
-	stats.AuditIncomplete.Add(st.incomplete)
-	stats.Unreadable.Add(st.unreadable)
-	switch s.opts.Policy {
-	case Flag:
-		stats.Flagged.Add(acted)
-	case Reset:
-		stats.Reset.Add(acted)
-	}
-	stats.addAlgorithms(st.labels, st.byLabel)
 	sum := Summary{Checked: checked, Breached: breached, Unverifiable: unverifiable, Audited: st.audited,
 		AuditIncomplete: st.incomplete, Unreadable: st.unreadable, Rejected: rejected,
 		AuditSeconds: st.auditTime.Seconds()}
@@ -315,7 +302,6 @@ func (s *screener) stage(ctx context.Context, b *pipeline.Batch) error {
 func (s *screener) apply(u *profile.User, v *verdict) profile.Issues {
 	switch s.opts.Policy {
 	case Reject:
-		s.stats.Rejected.Add(1)
 		return profile.Issues{{Code: profile.CodePasswordBreached, Path: v.path,
 			Message: "password is in the breached-password corpus"}}
 	case Reset:
